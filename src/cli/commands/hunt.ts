@@ -1,0 +1,167 @@
+// `exhunt hunt PATH…`: parse options, run the hunt, choose a writer, set the exit code.
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { UsageError, formatReportError } from '../../core/errors.js';
+import { SEVERITIES, type Severity, isSeverity, severityRank } from '../../core/types.js';
+import { hunt, type Progress } from '../../pipeline/hunt.js';
+import { WRITERS, writerById } from '../../report/registry.js';
+import { terminalSafe } from '../../report/sanitize.js';
+import { EXIT } from '../exit-codes.js';
+import { type Io, colorWanted } from '../io.js';
+import { demoCollectionPath } from '../package-root.js';
+
+export const HUNT_HELP = `Usage: exhunt hunt [PATH…] [options]
+
+Hunts a triage collection — folders, .zip archives or single log files copied off an Exchange
+server — for ProxyLogon, ProxyShell, ProxyNotShell/OWASSRF exploitation and web-shell use.
+
+Options:
+  -f, --format FORMAT      ${WRITERS.map((w) => w.id).join('|')} (default: console)
+  -o, --output FILE        write the report to FILE instead of standard output
+      --min-severity SEV   ${SEVERITIES.join('|')}: report findings at or above SEV
+                           (default: low); also the exit-code threshold
+      --since TIME         ignore records before TIME (ISO 8601, e.g. 2021-03-01 or 2021-03-01T12:00Z)
+      --until TIME         ignore records after TIME (a date alone means the end of that day)
+      --exchange-path DIR  Exchange install folder (e.g. "C:\\Program Files\\Microsoft\\Exchange Server\\V15").
+                           On the server itself its Logging folder and the IIS logs are hunted;
+                           on a copy it tells exhunt where Exchange was installed.
+      --demo               hunt the bundled demo collection of a compromised server
+      --threads N          worker threads (default: one per core for inputs over 64 MiB)
+      --max-line-bytes N   longest line read (default 1M); longer lines are reported and skipped
+      --max-unzipped N     most bytes one zip archive may expand to (default 256G)
+      --max-zip-ratio N    refuse zip entries that expand more than N:1 (default 1000)
+      --color / --no-color force or disable colour (NO_COLOR is honoured)
+  -v, --verbose            console: show every kept evidence line and every error
+  -q, --quiet              no progress and no per-file warnings on standard error
+  -h, --help               this help
+
+Exit codes: 0 nothing at or above --min-severity, 1 findings, 2 usage or input error.
+`;
+
+const SIZE = /^(\d+(?:\.\d+)?)\s*([kmgt]i?b?)?$/i;
+
+export function parseSize(flag: string, v: string): number {
+  const m = SIZE.exec(v.trim());
+  if (!m) throw new UsageError(`${flag}: expected a size such as 1048576, 512K, 64M or 2G, got "${v}"`);
+  const unit = (m[2] ?? '').charAt(0).toLowerCase();
+  const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[unit] ?? 1;
+  return Math.floor(Number(m[1]) * mult);
+}
+
+export function parseTime(flag: string, v: string, endOfDay: boolean): number {
+  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(v);
+  const t = Date.parse(dateOnly ? `${v}T00:00:00Z` : v);
+  if (Number.isNaN(t)) throw new UsageError(`${flag}: expected an ISO 8601 date or time such as 2021-03-01 or 2021-03-01T12:00:00Z, got "${v}"`);
+  return dateOnly && endOfDay ? t + 86_400_000 - 1 : t;
+}
+
+function positiveInt(flag: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag}: expected a whole number ≥ 1, got "${v}"`);
+  return n;
+}
+
+function progressLine(p: Progress, startMs: number): string {
+  const secs = Math.max(0.001, (Date.now() - startMs) / 1000);
+  const mb = p.bytesDone / 1024 ** 2;
+  return `exhunt: ${p.filesDone}/${p.files} files · ${mb.toFixed(0)}/${(p.bytes / 1024 ** 2).toFixed(0)} MB · ${(mb / secs).toFixed(0)} MB/s`;
+}
+
+export async function huntCommand(argv: string[], io: Io): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        format: { type: 'string', short: 'f', default: 'console' },
+        output: { type: 'string', short: 'o' },
+        'min-severity': { type: 'string', default: 'low' },
+        since: { type: 'string' },
+        until: { type: 'string' },
+        'exchange-path': { type: 'string' },
+        demo: { type: 'boolean', default: false },
+        threads: { type: 'string' },
+        'max-line-bytes': { type: 'string' },
+        'max-unzipped': { type: 'string' },
+        'max-zip-ratio': { type: 'string' },
+        color: { type: 'boolean' },
+        'no-color': { type: 'boolean' },
+        verbose: { type: 'boolean', short: 'v', default: false },
+        quiet: { type: 'boolean', short: 'q', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+  const { values: o, positionals } = parsed;
+  if (o.help) {
+    io.stdout.write(HUNT_HELP);
+    return EXIT.clean;
+  }
+  const writer = writerById(o.format!);
+  if (!writer) throw new UsageError(`--format: expected one of ${WRITERS.map((w) => w.id).join(', ')}, got "${o.format}"`);
+  if (!isSeverity(o['min-severity']!)) throw new UsageError(`--min-severity: expected one of ${SEVERITIES.join(', ')}, got "${o['min-severity']}"`);
+  const minSeverity = o['min-severity'] as Severity;
+  const paths = [...positionals];
+  if (o.demo) paths.push(demoCollectionPath());
+  if (paths.length === 0 && !o['exchange-path']) throw new UsageError('hunt: give at least one PATH (folder, .zip or log file), --exchange-path or --demo');
+  const since = o.since !== undefined ? parseTime('--since', o.since, false) : undefined;
+  const until = o.until !== undefined ? parseTime('--until', o.until, true) : undefined;
+  if (since !== undefined && until !== undefined && since > until) throw new UsageError('--since is after --until');
+  const limits: { maxLineBytes?: number; maxZipTotalBytes?: number; maxZipRatio?: number } = {};
+  if (o['max-line-bytes'] !== undefined) limits.maxLineBytes = parseSize('--max-line-bytes', o['max-line-bytes']);
+  if (o['max-unzipped'] !== undefined) limits.maxZipTotalBytes = parseSize('--max-unzipped', o['max-unzipped']);
+  if (o['max-zip-ratio'] !== undefined) limits.maxZipRatio = positiveInt('--max-zip-ratio', o['max-zip-ratio']);
+
+  const showProgress = !o.quiet && io.stderr.isTTY === true;
+  const startMs = Date.now();
+  let lastDraw = 0;
+  let warnings = 0;
+  const clearProgress = () => {
+    if (showProgress && lastDraw > 0) io.stderr.write('\r\x1b[2K');
+  };
+  const report = await hunt({
+    paths,
+    exchangePath: o['exchange-path'],
+    since,
+    until,
+    minSeverity,
+    threads: o.threads !== undefined ? positiveInt('--threads', o.threads) : undefined,
+    limits,
+    onProgress: showProgress
+      ? (p) => {
+          const now = Date.now();
+          if (now - lastDraw < 200 && p.filesDone < p.files) return;
+          lastDraw = now;
+          io.stderr.write(`\r\x1b[2K${progressLine(p, startMs)}`);
+        }
+      : undefined,
+    onError: o.quiet
+      ? undefined
+      : (e) => {
+          warnings++;
+          if (warnings > 20) return;
+          clearProgress();
+          io.stderr.write(`exhunt: warning: ${terminalSafe(formatReportError(e))}\n`);
+          if (warnings === 20) io.stderr.write('exhunt: warning: further problems are listed in the report only\n');
+        },
+  });
+  clearProgress();
+
+  const noColor = o['no-color'] === true ? false : undefined;
+  const color = o.output ? false : colorWanted(io.stdout, io.env, o.color ?? noColor);
+  const text = writer.render(report, { color, width: io.stdout.columns ?? 100, verbose: o.verbose });
+  if (o.output) {
+    await writeFile(o.output, text);
+    if (!o.quiet) {
+      io.stderr.write(`exhunt: ${report.verdict.status} — ${report.findings.length} finding(s); report written to ${terminalSafe(o.output)}\n`);
+    }
+  } else {
+    io.stdout.write(text);
+  }
+  const threshold = severityRank(minSeverity);
+  return report.findings.some((f) => severityRank(f.severity) >= threshold) ? EXIT.findings : EXIT.clean;
+}

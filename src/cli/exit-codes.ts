@@ -1,0 +1,9 @@
+// Exit codes, documented in the README.
+export const EXIT = {
+  /** Nothing at or above the --min-severity threshold. */
+  clean: 0,
+  /** At least one finding at or above the threshold. */
+  findings: 1,
+  /** Bad command line, an input that cannot be opened, or an unexpected failure. */
+  error: 2,
+} as const;

@@ -1,0 +1,56 @@
+// The command dispatcher. Each command lives in commands/<name>.ts and only parses options, calls
+// the core and picks a writer.
+import { ExhuntError, UsageError } from '../core/errors.js';
+import { TOOL_VERSION } from '../core/version.js';
+import { terminalSafe } from '../report/sanitize.js';
+import { HUNT_HELP, huntCommand } from './commands/hunt.js';
+import { EXIT } from './exit-codes.js';
+import type { Io } from './io.js';
+
+interface Command {
+  name: string;
+  summary: string;
+  run(argv: string[], io: Io): Promise<number>;
+  help: string;
+}
+
+const COMMANDS: readonly Command[] = [
+  { name: 'hunt', summary: 'hunt a triage collection for Exchange exploitation and web shells', run: huntCommand, help: HUNT_HELP },
+];
+
+export const MAIN_HELP = `exhunt ${TOOL_VERSION} — Am I exposed? Was I breached? What do I do now?
+
+Usage: exhunt <command> [options]
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join('\n')}
+
+Run "exhunt <command> --help" for a command's options; "exhunt hunt --demo" for a demonstration.
+Exit codes: 0 nothing found at the threshold, 1 findings, 2 usage or input error.
+`;
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
+    const cmd = COMMANDS.find((c) => c.name === rest[0]);
+    io.stdout.write(cmd ? cmd.help : MAIN_HELP);
+    return EXIT.clean;
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    io.stdout.write(`${TOOL_VERSION}\n`);
+    return EXIT.clean;
+  }
+  const cmd = COMMANDS.find((c) => c.name === name);
+  try {
+    if (!cmd) throw new UsageError(`unknown command "${name}"; commands: ${COMMANDS.map((c) => c.name).join(', ')}`);
+    return await cmd.run(rest, io);
+  } catch (err) {
+    if (err instanceof ExhuntError) {
+      io.stderr.write(`exhunt: error: ${terminalSafe(err.message)}\n`);
+      if (err instanceof UsageError) io.stderr.write(`Run "exhunt ${cmd ? `${cmd.name} ` : ''}--help" for usage.\n`);
+      return EXIT.error;
+    }
+    io.stderr.write(`exhunt: internal error: ${terminalSafe(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);
+    return EXIT.error;
+  }
+}

@@ -1,0 +1,215 @@
+// The three shapes every stage of exhunt speaks: LogEvent (what a parser reads),
+// Finding (what detection concludes) and Report (what every writer serialises).
+// This module imports nothing so that every other module may import it.
+
+/** Where a record came from. `file` is relative to its input root, with `/` separators. */
+export interface Provenance {
+  /** Index into `Report.inputs`. */
+  input: number;
+  file: string;
+  /** 1-based line number for text logs. */
+  line?: number;
+  /** Record number for binary logs (EVTX). */
+  record?: number;
+  /** Byte offset of the line or record in the (decompressed) file. */
+  offset: number;
+}
+
+/** Which kind of log a record came from; detectors declare the kinds they read. */
+export type SourceKind =
+  | 'iis'
+  | 'exchange-httpproxy'
+  | 'exchange-ecp-server'
+  | 'exchange-ecp-activity'
+  | 'exchange-oab-generator'
+  | 'exchange-rps-http'
+  | 'exchange-rps-cmdlet';
+
+/** The HTTP view of a record, the same for IIS W3C and Exchange HttpProxy / Rps_Http rows. */
+export interface WebRequest {
+  method: string;
+  /** Path as logged (IIS logs it already decoded). */
+  stem: string;
+  /** Query string without `?` and without the tail Exchange's front end appends (`&CorrelationID=…;&cafeReqId=…;`). */
+  query: string;
+  /** HTTP status, 0 when not logged. */
+  status: number;
+  clientIp: string;
+  /** User agent with IIS `+` and HttpProxy comma replacement undone as far as possible. */
+  userAgent: string;
+  /** Authenticated user, '' when anonymous. */
+  user: string;
+}
+
+export interface LogEvent {
+  source: SourceKind;
+  /** Milliseconds since the epoch, UTC; NaN when the record carries no readable time. */
+  time: number;
+  /** Field values by the log's own field names ('' for W3C `-`). */
+  fields: Record<string, string>;
+  web?: WebRequest;
+  prov: Provenance;
+  /** The record as text (one log line), for excerpts and raw-text rules. */
+  raw: string;
+}
+
+export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/**
+ * What a finding says about the server, from which the verdict follows:
+ * `compromise` — an attack succeeded (code ran, a web shell was written or used, mail was read);
+ * `attempt` — exploitation was tried but did not (visibly) succeed;
+ * `scan` — the server was probed or fingerprinted;
+ * `info` — context worth knowing, no attack.
+ */
+export const STAGES = ['info', 'scan', 'attempt', 'compromise'] as const;
+export type Stage = (typeof STAGES)[number];
+
+export interface Evidence {
+  input: number;
+  file: string;
+  line?: number;
+  record?: number;
+  offset: number;
+  /** ISO-8601 UTC time of the record, when it has one. */
+  time?: string;
+  /** The evidence record as text, truncated to a bounded length. Attacker-controlled. */
+  excerpt: string;
+}
+
+export interface Finding {
+  /** Stable id: the same rule and subject give the same id in every run. */
+  id: string;
+  rule: string;
+  title: string;
+  severity: Severity;
+  stage: Stage;
+  cves: string[];
+  /** MITRE ATT&CK technique ids. */
+  attack: string[];
+  /** First time seen (ISO-8601 UTC), when known. */
+  time?: string;
+  lastSeen?: string;
+  /** Number of records that contributed. */
+  count: number;
+  clientIp?: string;
+  summary: string;
+  explanation: string;
+  remediation: string[];
+  /** Distinct values worth showing (targets, statuses, user agents…), each list sorted and capped. */
+  details: Record<string, string[]>;
+  /** The most telling records, in time order; `count` says how many there were in all. */
+  evidence: Evidence[];
+}
+
+export interface InputInfo {
+  path: string;
+  kind: 'directory' | 'zip' | 'file';
+  files: number;
+  bytes: number;
+}
+
+export interface FileCoverage {
+  input: number;
+  file: string;
+  source: SourceKind;
+  format: string;
+  first?: string;
+  last?: string;
+  /** Records (data lines) in the file. */
+  events: number;
+  parseErrors: number;
+  bytes: number;
+}
+
+export interface SourceCoverage {
+  source: SourceKind;
+  files: number;
+  first?: string;
+  last?: string;
+  events: number;
+  parseErrors: number;
+}
+
+export interface Coverage {
+  first?: string;
+  last?: string;
+  sources: SourceCoverage[];
+  files: FileCoverage[];
+}
+
+export type VerdictStatus = 'COMPROMISED' | 'EXPLOITATION ATTEMPTED' | 'SCANNED ONLY' | 'NOTHING FOUND';
+
+export interface Verdict {
+  status: VerdictStatus;
+  /** One sentence a non-expert can act on. */
+  summary: string;
+  /** Where the logs reach, per source, in words. */
+  coverage: string;
+  /** Evidence sources missing from the collection, and what could therefore not be checked. */
+  gaps: string[];
+  attackerIps: string[];
+  firstActivity?: string;
+  lastActivity?: string;
+  nextSteps: string[];
+}
+
+export interface ReportError {
+  input: number;
+  file: string;
+  line?: number;
+  offset?: number;
+  code: string;
+  message: string;
+}
+
+export interface Skipped {
+  input: number;
+  file: string;
+  reason: string;
+}
+
+export interface ReportStats {
+  files: number;
+  bytes: number;
+  lines: number;
+  /** Lines that passed the byte prefilter and were parsed in full. */
+  parsedLines: number;
+  durationMs: number;
+  threads: number;
+  /** Findings left out of `findings` by --min-severity (the verdict still counts them). */
+  belowThreshold: number;
+}
+
+export interface ReportOptions {
+  since?: string;
+  until?: string;
+  minSeverity: Severity;
+}
+
+export interface Report {
+  schemaVersion: string;
+  tool: { name: 'exhunt'; version: string };
+  generatedAt: string;
+  inputs: InputInfo[];
+  options: ReportOptions;
+  coverage: Coverage;
+  verdict: Verdict;
+  findings: Finding[];
+  errors: ReportError[];
+  skipped: Skipped[];
+  stats: ReportStats;
+}
+
+export function severityRank(s: Severity): number {
+  return SEVERITIES.indexOf(s);
+}
+
+export function stageRank(s: Stage): number {
+  return STAGES.indexOf(s);
+}
+
+export function isSeverity(s: string): s is Severity {
+  return (SEVERITIES as readonly string[]).includes(s);
+}

@@ -1,0 +1,48 @@
+// ProxyNotShell (CVE-2022-41040 SSRF + CVE-2022-41082 PowerShell remote code execution): the
+// ProxyShell path confusion again, but it needs any valid mailbox login, so the request carries an
+// authenticated user. Microsoft's detection: IIS lines matching
+// `powershell.*autodiscover\.json.*\@.*200`; its mitigation (EOMTv2) blocks URLs containing both
+// "autodiscover" and "powershell".
+// Sources: MSRC "Customer guidance for reported zero-day vulnerabilities in Microsoft Exchange
+// Server" 2022-09-29 (as reproduced in JimmyW93/0day-rce-september-2022); microsoft/CSS-Exchange
+// Security/src/EOMTv2.ps1; Neo23x0/signature-base expl_cve_2022_41040_proxynoshell.yar.
+import type { Detector, Hit } from '../types.js';
+import { autodiscoverSsrf } from '../autodiscover-ssrf.js';
+import { CALL_A_PROFESSIONAL, HUNT_WEB_SHELLS, PATCH_PROXYNOTSHELL, PRESERVE_FIRST, RESET_CREDENTIALS } from '../remediation.js';
+import { clip, isSuccess, statusText } from '../web.js';
+
+export const proxynotshell: Detector = {
+  id: 'exchange-proxynotshell',
+  title: 'ProxyNotShell exploitation (CVE-2022-41040, CVE-2022-41082)',
+  appliesTo: ['iis', 'exchange-httpproxy'],
+  needles: ['autodiscover.json'],
+  cves: ['CVE-2022-41040', 'CVE-2022-41082'],
+  attack: ['T1190', 'T1078'],
+  explanation:
+    'ProxyNotShell (2022) reuses the ProxyShell Autodiscover trick with the password of any mailbox, to reach remote PowerShell and run code on the server (CVE-2022-41082). The request is logged with the user whose password the attacker had. A 200 answer means the PowerShell request was accepted.',
+  remediation: [PATCH_PROXYNOTSHELL, RESET_CREDENTIALS, HUNT_WEB_SHELLS, PRESERVE_FIRST],
+  references: [
+    'MSRC Customer guidance for reported zero-day vulnerabilities in Microsoft Exchange Server, 2022-09-29',
+    'microsoft/CSS-Exchange Security/src/EOMTv2.ps1',
+    'Neo23x0/signature-base yara/expl_cve_2022_41040_proxynoshell.yar',
+  ],
+  inspect(ev): Hit | undefined {
+    const web = ev.web;
+    if (!web || web.user === '') return undefined; // anonymous: ProxyShell's detector
+    const ssrf = autodiscoverSsrf(web);
+    if (!ssrf || ssrf.target !== 'powershell') return undefined;
+    const ok = isSuccess(web.status);
+    const ip = web.clientIp;
+    const status = statusText(web.status);
+    return {
+      key: ip,
+      clientIp: ip,
+      facets: { user: web.user, status, userAgent: web.userAgent },
+      title: ok ? 'ProxyNotShell: remote PowerShell reached through Autodiscover' : 'ProxyNotShell attempt',
+      severity: ok ? 'critical' : 'medium',
+      stage: ok ? 'compromise' : 'attempt',
+      summary: `${ip} as ${web.user}: ${web.method} ${clip(web.stem + (web.query ? `?${web.query}` : ''), 200)} (status ${status}).${ok ? ` The request was accepted; the password of ${web.user} is in the attacker's hands.` : ''}`,
+      remediation: ok ? [PATCH_PROXYNOTSHELL, RESET_CREDENTIALS, HUNT_WEB_SHELLS, CALL_A_PROFESSIONAL, PRESERVE_FIRST] : [PATCH_PROXYNOTSHELL, RESET_CREDENTIALS],
+    };
+  },
+};

@@ -1,0 +1,47 @@
+// The detector plug-in seam. A detector is one file: which log kinds it reads, which literal
+// needles a line must contain before it is worth parsing, and a pure function from one event to at
+// most one hit. Hits with the same rule and key become one finding.
+import type { LogEvent, Severity, SourceKind, Stage } from '../core/types.js';
+
+export interface Hit {
+  /** Groups records into one finding together with the rule id (e.g. the attacker IP and a path). */
+  key: string;
+  title: string;
+  severity: Severity;
+  stage: Stage;
+  /** One line for this record: what happened, with the values that matter. */
+  summary: string;
+  /** Overrides the detector's explanation / remediation / CVEs for this kind of hit. */
+  explanation?: string;
+  remediation?: readonly string[];
+  cves?: readonly string[];
+  clientIp?: string;
+  /** Values to collect across the finding's records (target path, status, user agent…). */
+  facets?: Record<string, string>;
+}
+
+export interface DetectContext {
+  /** Exchange install folder (Windows path) when the user gave --exchange-path. */
+  exchangePath?: string;
+}
+
+export interface Detector {
+  /** Stable rule id, used in reports and ids: never change it once released. */
+  id: string;
+  title: string;
+  appliesTo: readonly SourceKind[];
+  /**
+   * Case-insensitive literals; a line must contain one of them to reach `inspect`. `null` means
+   * every line of the sources it applies to (only for low-volume logs).
+   */
+  needles: readonly string[] | null;
+  cves: readonly string[];
+  /** MITRE ATT&CK technique ids. */
+  attack: readonly string[];
+  /** Plain-language meaning of a finding, for non-experts. */
+  explanation: string;
+  remediation: readonly string[];
+  /** Where the logic comes from (advisory, Microsoft script, Sigma rule id). */
+  references: readonly string[];
+  inspect(ev: LogEvent, ctx: DetectContext): Hit | undefined;
+}

@@ -1,0 +1,272 @@
+// Streams a text log in large chunks and hands the parser only the lines it needs:
+// directive lines (`#…`), lines that contain one of the detectors' needles, and — while the parser
+// asks for it — every line (to learn a header and the first timestamp). Needles are found with one
+// case-insensitive regular expression over the chunk decoded as latin1, so string positions equal
+// byte positions and nothing is decoded as UTF-8 except the lines actually parsed. Every line is
+// still counted (for line numbers and coverage) with a native indexOf loop.
+import { isUtf8 } from 'node:buffer';
+import { ERROR_CODES, type ErrorCode } from '../core/errors.js';
+import type { ByteSource } from '../sources/types.js';
+
+export interface LineHandler {
+  /** A delivered line (without its line break). `candidate`: it contains a needle. */
+  line(text: string, lineNo: number, offset: number, candidate: boolean): void;
+  /** While this returns true every line is delivered. */
+  wantsAll(): boolean;
+  issue(code: ErrorCode, message: string, lineNo: number, offset: number): void;
+}
+
+export interface LastLine {
+  text: string;
+  lineNo: number;
+  offset: number;
+}
+
+export interface ScanResult {
+  bytes: number;
+  /** Physical lines, including directives and empty lines. */
+  lines: number;
+  /** Non-empty lines that do not start with `#`. */
+  dataLines: number;
+  /** Lines handed to the parser because they matched a needle. */
+  candidateLines: number;
+  endsWithNewline: boolean;
+  /** The last non-empty, non-directive line (for the coverage end time). */
+  last?: LastLine;
+}
+
+export interface ScanOptions {
+  maxLineBytes: number;
+  chunkBytes?: number;
+}
+
+const NL = 10;
+const CR = 13;
+const HASH = 35;
+const DEFAULT_CHUNK = 4 * 1024 * 1024;
+
+/** One case-insensitive expression matching any of the needles; undefined when there are none. */
+export function compileNeedles(needles: readonly string[]): RegExp | undefined {
+  const uniq = [...new Set(needles.map((n) => n.toLowerCase()))].filter((n) => n.length > 0).sort();
+  if (uniq.length === 0) return undefined;
+  return new RegExp(uniq.map((n) => n.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|'), 'gi');
+}
+
+interface State {
+  lineNo: number;
+  all: boolean;
+  badUtf8Reported: boolean;
+  nulReported: boolean;
+  result: ScanResult;
+  /** The region's last data line so far (lastLineNo 0: none yet). */
+  lastPos: number;
+  lastEnd: number;
+  lastLineNo: number;
+}
+
+function decodeLine(buf: Buffer, start: number, end: number, fileOffset: number): string {
+  if (end > start && buf[end - 1] === CR) end--;
+  // A UTF-8 byte order mark belongs to the file, not to the first field.
+  if (fileOffset === 0 && end - start >= 3 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf) start += 3;
+  return buf.toString('utf8', start, end);
+}
+
+function firstBadUtf8Line(buf: Buffer, start: number, end: number): number {
+  // Index (0-based, relative to the region) of the first line that is not valid UTF-8.
+  let pos = start;
+  let k = 0;
+  while (pos < end) {
+    let nl = buf.indexOf(NL, pos);
+    if (nl === -1 || nl >= end) nl = end;
+    if (!isUtf8(buf.subarray(pos, nl))) return k;
+    pos = nl + 1;
+    k++;
+  }
+  return 0;
+}
+
+function processRegion(
+  buf: Buffer,
+  start: number,
+  end: number,
+  fileOffset: number,
+  matcher: RegExp | undefined,
+  handler: LineHandler,
+  opts: ScanOptions,
+  st: State,
+): void {
+  const s = buf.toString('latin1', start, end);
+  const len = s.length;
+
+  if (!st.badUtf8Reported && !isUtf8(buf.subarray(start, end))) {
+    st.badUtf8Reported = true;
+    const k = firstBadUtf8Line(buf, start, end);
+    let pos = 0;
+    for (let i = 0; i < k; i++) pos = s.indexOf('\n', pos) + 1;
+    handler.issue(ERROR_CODES.encoding, 'invalid UTF-8 (decoded with replacement characters; later occurrences not reported)', st.lineNo + k, fileOffset + pos);
+  }
+  if (!st.nulReported) {
+    const z = s.indexOf('\0');
+    if (z !== -1) {
+      st.nulReported = true;
+      let n = 0;
+      let p = s.indexOf('\n');
+      while (p !== -1 && p < z) {
+        n++;
+        p = s.indexOf('\n', p + 1);
+      }
+      const ls = s.lastIndexOf('\n', z) + 1;
+      handler.issue(ERROR_CODES.binary, 'binary data (NUL bytes) in a text log; later occurrences not reported', st.lineNo + n, fileOffset + ls);
+    }
+  }
+
+  // Candidate line starts, ascending.
+  const cands: number[] = [];
+  if (matcher) {
+    matcher.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while ((m = matcher.exec(s)) !== null) {
+      cands.push(s.lastIndexOf('\n', m.index) + 1);
+      const nl = s.indexOf('\n', m.index);
+      if (nl === -1) break;
+      matcher.lastIndex = nl + 1;
+    }
+  }
+  let ci = 0;
+  // A directive on the first line may sit behind a UTF-8 byte order mark.
+  const bom = fileOffset === 0 && s.startsWith('\xef\xbb\xbf') ? 3 : 0;
+  let nextDirective = s.charCodeAt(bom) === HASH ? 0 : s.indexOf('\n#');
+  if (nextDirective > 0) nextDirective += 1;
+
+  const maxLine = opts.maxLineBytes;
+  let pos = 0;
+  while (pos < len) {
+    let nl = s.indexOf('\n', pos);
+    const hasNl = nl !== -1;
+    if (!hasNl) nl = len;
+    const lineNo = st.lineNo;
+    let candidate = false;
+    if (ci < cands.length && cands[ci] === pos) {
+      candidate = true;
+      ci++;
+    }
+    let directive = false;
+    if (pos === nextDirective) {
+      directive = true;
+      const d = s.indexOf('\n#', pos);
+      nextDirective = d === -1 ? -1 : d + 1;
+    }
+    const lineLen = nl - pos;
+    const empty = lineLen === 0 || (lineLen === 1 && s.charCodeAt(pos) === CR);
+    if (!empty && !directive) {
+      st.result.dataLines++;
+      st.lastPos = pos;
+      st.lastEnd = nl;
+      st.lastLineNo = lineNo;
+    }
+    if (lineLen > maxLine) {
+      handler.issue(ERROR_CODES.lineTooLong, `line is ${lineLen} bytes long (limit ${maxLine}); skipped`, lineNo, fileOffset + pos);
+    } else if (!empty && (candidate || directive || st.all)) {
+      if (candidate) st.result.candidateLines++;
+      handler.line(decodeLine(buf, start + pos, start + nl, fileOffset + pos), lineNo, fileOffset + pos, candidate);
+      if (st.all) st.all = handler.wantsAll();
+    }
+    st.lineNo++;
+    pos = nl + 1;
+  }
+  // Keep the text of the region's last data line; a later region may not have one.
+  if (st.lastLineNo > 0 && st.lastEnd - st.lastPos <= maxLine) {
+    st.result.last = {
+      text: decodeLine(buf, start + st.lastPos, start + st.lastEnd, fileOffset + st.lastPos),
+      lineNo: st.lastLineNo,
+      offset: fileOffset + st.lastPos,
+    };
+  }
+  st.lastLineNo = 0;
+}
+
+/** Reads `src` to its end. Never throws: content and read problems are reported to the handler. */
+export async function scanLines(
+  src: ByteSource,
+  matcher: RegExp | undefined,
+  handler: LineHandler,
+  opts: ScanOptions,
+): Promise<ScanResult> {
+  const chunk = Math.max(opts.chunkBytes ?? DEFAULT_CHUNK, opts.maxLineBytes * 2 + 2, 64);
+  const buf = Buffer.allocUnsafe(chunk);
+  const st: State = {
+    lineNo: 1,
+    all: handler.wantsAll(),
+    badUtf8Reported: false,
+    nulReported: false,
+    result: { bytes: 0, lines: 0, dataLines: 0, candidateLines: 0, endsWithNewline: true },
+    lastPos: 0,
+    lastEnd: 0,
+    lastLineNo: 0,
+  };
+  let filled = 0;
+  let fileOffset = 0; // offset of buf[0] in the file
+  let skipping = false; // inside a line longer than the limit, discarding until its end
+  let lastByte = NL;
+  for (;;) {
+    let n: number;
+    try {
+      n = await src.read(buf, filled, buf.length - filled);
+    } catch (err) {
+      // A truncated archive entry or an I/O error: keep what was read, report where it stopped.
+      handler.issue(ERROR_CODES.read, `read failed after ${st.result.bytes} bytes: ${err instanceof Error ? err.message : String(err)}`, st.lineNo, fileOffset + filled);
+      n = 0;
+    }
+    const eof = n === 0;
+    if (n > 0) lastByte = buf[filled + n - 1]!;
+    filled += n;
+    st.result.bytes += n;
+    if (skipping) {
+      const nl = buf.indexOf(NL, 0);
+      if (nl === -1 || nl >= filled) {
+        fileOffset += filled;
+        filled = 0;
+        if (eof) break;
+        continue;
+      }
+      skipping = false;
+      st.lineNo++;
+      buf.copy(buf, 0, nl + 1, filled);
+      fileOffset += nl + 1;
+      filled -= nl + 1;
+    }
+    if (filled === 0) {
+      if (eof) break;
+      continue;
+    }
+    let end: number;
+    if (eof) {
+      end = filled;
+    } else {
+      end = buf.lastIndexOf(NL, filled - 1) + 1;
+      if (end === 0) {
+        if (filled < buf.length) continue;
+        end = -1;
+      }
+    }
+    if (end > 0) {
+      processRegion(buf, 0, end, fileOffset, matcher, handler, opts, st);
+      buf.copy(buf, 0, end, filled);
+      fileOffset += end;
+      filled -= end;
+    }
+    if (eof) break;
+    if (end === -1 || filled > opts.maxLineBytes) {
+      // The unfinished line is already over the limit: report it once, drop what we have and
+      // discard the rest of it as it arrives.
+      handler.issue(ERROR_CODES.lineTooLong, `line is longer than ${opts.maxLineBytes} bytes; skipped`, st.lineNo, fileOffset);
+      fileOffset += filled;
+      filled = 0;
+      skipping = true;
+    }
+  }
+  if (skipping) st.lineNo++;
+  st.result.lines = st.lineNo - 1;
+  st.result.endsWithNewline = lastByte === NL;
+  return st.result;
+}

@@ -1,0 +1,25 @@
+// What a scanning thread needs, built from plain data so that worker threads can build their own.
+import type { DetectionEngine } from '../detect/engine.js';
+import { DetectionEngine as Engine } from '../detect/engine.js';
+import { DETECTORS } from '../detect/registry.js';
+import type { Limits } from '../sources/types.js';
+import { ZipReaderCache } from '../sources/zip.js';
+import type { ScanEnv } from './process-file.js';
+
+/** Structured-cloneable settings for a scanning thread. */
+export interface ScanInit {
+  limits: Limits;
+  exchangePath?: string;
+  since?: number;
+  until?: number;
+  chunkBytes?: number;
+}
+
+export function createEngine(init: ScanInit): DetectionEngine {
+  const ctx = init.exchangePath ? { exchangePath: init.exchangePath } : {};
+  return new Engine(DETECTORS, ctx, { since: init.since, until: init.until });
+}
+
+export function createScanEnv(init: ScanInit): ScanEnv {
+  return { engine: createEngine(init), limits: init.limits, zips: new ZipReaderCache(), chunkBytes: init.chunkBytes };
+}

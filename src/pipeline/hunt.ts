@@ -1,0 +1,186 @@
+// `exhunt hunt` as a function: inputs → discovery → per-file scanning (in this thread or in worker
+// threads) → findings → verdict → one Report.
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { type Clock, isoTime, systemClock } from '../core/clock.js';
+import { ERROR_CODES, InputError } from '../core/errors.js';
+import type { Coverage, FileCoverage, Finding, Report, ReportError, Severity, Skipped, SourceCoverage } from '../core/types.js';
+import { severityRank } from '../core/types.js';
+import { SCHEMA_VERSION, TOOL_VERSION } from '../core/version.js';
+import { computeVerdict } from '../correlate/verdict.js';
+import { FindingAccumulator } from '../detect/accumulate.js';
+import { discoverInputs } from '../sources/discover.js';
+import { DEFAULT_LIMITS, type Limits } from '../sources/types.js';
+import { type ScanInit, createScanEnv } from './env.js';
+import { runInWorkers } from './pool.js';
+import { type FileResult, processFile } from './process-file.js';
+
+export interface Progress {
+  filesDone: number;
+  files: number;
+  bytesDone: number;
+  bytes: number;
+}
+
+export interface HuntOptions {
+  paths: readonly string[];
+  /** Exchange install folder (Windows path). Hunted when it exists here; always used to judge OAB paths. */
+  exchangePath?: string;
+  since?: number;
+  until?: number;
+  minSeverity?: Severity;
+  /** Worker threads; default: one per core for inputs over 64 MiB, else none. */
+  threads?: number;
+  limits?: Partial<Limits>;
+  chunkBytes?: number;
+  clock?: Clock;
+  onProgress?: (p: Progress) => void;
+  onError?: (e: ReportError) => void;
+}
+
+const PARALLEL_THRESHOLD = 64 * 1024 * 1024;
+
+function cmpLoc(a: { input: number; file: string; line?: number }, b: { input: number; file: string; line?: number }): number {
+  if (a.input !== b.input) return a.input - b.input;
+  if (a.file !== b.file) return a.file < b.file ? -1 : 1;
+  return (a.line ?? 0) - (b.line ?? 0);
+}
+
+/** The folders of a live installation worth reading, when they exist on this machine. */
+function liveInstallPaths(exchangePath: string): string[] {
+  const out: string[] = [];
+  const logging = path.join(exchangePath, 'Logging');
+  if (existsSync(logging)) out.push(logging);
+  const drive = process.env['SystemDrive'] ?? 'C:';
+  const iis = process.platform === 'win32' ? path.join(`${drive}\\`, 'inetpub', 'logs', 'LogFiles') : '';
+  if (iis && existsSync(iis)) out.push(iis);
+  return out;
+}
+
+function summariseCoverage(files: FileCoverage[]): Coverage {
+  const by = new Map<string, SourceCoverage>();
+  let first: string | undefined;
+  let last: string | undefined;
+  for (const f of files) {
+    let s = by.get(f.source);
+    if (!s) {
+      s = { source: f.source, files: 0, events: 0, parseErrors: 0 };
+      by.set(f.source, s);
+    }
+    s.files++;
+    s.events += f.events;
+    s.parseErrors += f.parseErrors;
+    if (f.first && (!s.first || f.first < s.first)) s.first = f.first;
+    if (f.last && (!s.last || f.last > s.last)) s.last = f.last;
+    if (f.first && (!first || f.first < first)) first = f.first;
+    if (f.last && (!last || f.last > last)) last = f.last;
+  }
+  const coverage: Coverage = { sources: [...by.values()].sort((a, b) => (a.source < b.source ? -1 : 1)), files };
+  if (first) coverage.first = first;
+  if (last) coverage.last = last;
+  return coverage;
+}
+
+export async function hunt(opts: HuntOptions): Promise<Report> {
+  const clock = opts.clock ?? systemClock;
+  const started = clock.now();
+  const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const paths = [...opts.paths];
+  if (opts.exchangePath) {
+    const live = liveInstallPaths(opts.exchangePath);
+    if (paths.length === 0 && live.length === 0) {
+      throw new InputError(`--exchange-path ${opts.exchangePath}: no Logging folder there on this machine; on a copied collection, give the folder or zip as PATH`);
+    }
+    paths.push(...live);
+  }
+  if (paths.length === 0) throw new InputError('nothing to hunt: give a folder, zip or log file (or --demo)');
+
+  const discovery = await discoverInputs(paths, limits);
+  const errors: ReportError[] = [...discovery.errors];
+  const skipped: Skipped[] = [...discovery.skipped];
+  for (const e of discovery.errors) opts.onError?.(e);
+
+  const init: ScanInit = { limits };
+  if (opts.exchangePath) init.exchangePath = opts.exchangePath;
+  if (opts.since !== undefined) init.since = opts.since;
+  if (opts.until !== undefined) init.until = opts.until;
+  if (opts.chunkBytes !== undefined) init.chunkBytes = opts.chunkBytes;
+
+  const acc = new FindingAccumulator();
+  const coverageFiles: FileCoverage[] = [];
+  const totalBytes = discovery.files.reduce((n, f) => n + f.size, 0);
+  const progress: Progress = { filesDone: 0, files: discovery.files.length, bytesDone: 0, bytes: totalBytes };
+  let lines = 0;
+  let parsedLines = 0;
+  let bytes = 0;
+  const sizeOf = new Map<string, number>(discovery.files.map((f) => [`${f.input}\0${f.rel}`, f.size]));
+  const onFile = (r: FileResult, state: ReturnType<FindingAccumulator['state']>) => {
+    acc.merge(state);
+    if (r.coverage) coverageFiles.push(r.coverage);
+    if (r.skipped) skipped.push(r.skipped);
+    for (const e of r.errors) {
+      errors.push(e);
+      opts.onError?.(e);
+    }
+    lines += r.lines;
+    parsedLines += r.parsedLines;
+    bytes += r.bytes;
+    progress.filesDone++;
+    progress.bytesDone += sizeOf.get(`${r.input}\0${r.rel}`) ?? r.bytes;
+    opts.onProgress?.({ ...progress });
+  };
+
+  const threads = opts.threads ?? (totalBytes >= PARALLEL_THRESHOLD && discovery.files.length > 1 ? availableParallelism() : 1);
+  if (threads > 1 && discovery.files.length > 1) {
+    await runInWorkers(discovery.files, init, threads, onFile);
+  } else {
+    const env = createScanEnv(init);
+    try {
+      for (const ref of discovery.files) {
+        const r = await processFile(ref, env);
+        onFile(r, env.engine.drain());
+      }
+    } finally {
+      await env.zips.close();
+    }
+  }
+
+  for (const [rule, n] of Object.entries(acc.droppedRecords())) {
+    const e: ReportError = {
+      input: 0,
+      file: '',
+      code: ERROR_CODES.limit,
+      message: `rule ${rule} matched more distinct subjects than a report can list; ${n} further records were counted out`,
+    };
+    errors.push(e);
+    opts.onError?.(e);
+  }
+
+  const all = acc.findings();
+  const min = opts.minSeverity ?? 'low';
+  const findings: Finding[] = all.filter((f) => severityRank(f.severity) >= severityRank(min));
+  coverageFiles.sort(cmpLoc);
+  const coverage = summariseCoverage(coverageFiles);
+  const options: Report['options'] = { minSeverity: min };
+  const since = opts.since !== undefined ? isoTime(opts.since) : undefined;
+  const until = opts.until !== undefined ? isoTime(opts.until) : undefined;
+  if (since) options.since = since;
+  if (until) options.until = until;
+  const finished = clock.now();
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    tool: { name: 'exhunt', version: TOOL_VERSION },
+    generatedAt: new Date(finished).toISOString(),
+    inputs: discovery.inputs,
+    options,
+    coverage,
+    verdict: computeVerdict(all, coverage),
+    findings,
+    errors: errors.sort((a, b) => cmpLoc(a, b) || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0)),
+    skipped: skipped.sort(cmpLoc),
+    stats: { files: discovery.files.length, bytes, lines, parsedLines, durationMs: finished - started, threads: Math.max(1, Math.min(threads, discovery.files.length)),
+      belowThreshold: all.length - findings.length,
+    },
+  };
+}

@@ -1,0 +1,212 @@
+// One file through the pipeline: open (file or zip entry) → sniff the format from its first bytes →
+// stream its lines through the parser, prefiltered by the detectors' needles → detect. Everything
+// that goes wrong with the file becomes an entry in its result; nothing here throws.
+import path from 'node:path';
+import { isoTime } from '../core/clock.js';
+import { ERROR_CODES, type ErrorCode, errorMessage } from '../core/errors.js';
+import type { FileCoverage, ReportError, Skipped, SourceKind } from '../core/types.js';
+import type { DetectionEngine } from '../detect/engine.js';
+import { compileNeedles, scanLines } from '../parsers/line-scanner.js';
+import { identify, parserById } from '../parsers/registry.js';
+import type { Head } from '../parsers/types.js';
+import { fileByteSource } from '../sources/bytes.js';
+import type { ByteSource, FileRef, Limits } from '../sources/types.js';
+import type { ZipReaderCache } from '../sources/zip.js';
+
+const HEAD_BYTES = 64 * 1024;
+/** A file named *.log is expected to be a log: when it is not readable as one, that is an error, not a skip. */
+const LOG_EXTENSION = '.log';
+
+export interface ScanEnv {
+  engine: DetectionEngine;
+  limits: Limits;
+  zips: ZipReaderCache;
+  chunkBytes?: number;
+}
+
+export interface FileResult {
+  input: number;
+  rel: string;
+  coverage?: FileCoverage;
+  errors: ReportError[];
+  skipped?: Skipped;
+  bytes: number;
+  lines: number;
+  parsedLines: number;
+}
+
+interface IssueTally {
+  code: ErrorCode;
+  message: string;
+  line?: number;
+  offset?: number;
+  count: number;
+}
+
+function openSource(ref: FileRef, zips: ZipReaderCache): Promise<ByteSource> {
+  return ref.location.kind === 'fs' ? fileByteSource(ref.location.path) : zips.openEntry(ref.location.zipPath, ref.location.entryOffset);
+}
+
+async function readHead(src: ByteSource): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(HEAD_BYTES);
+  let n = 0;
+  while (n < HEAD_BYTES) {
+    const r = await src.read(buf, n, HEAD_BYTES - n);
+    if (r === 0) break;
+    n += r;
+  }
+  return buf.subarray(0, n);
+}
+
+/** Replays the bytes already read for sniffing, then continues with the source. */
+function withPrefix(prefix: Buffer, src: ByteSource): ByteSource {
+  let pos = 0;
+  return {
+    async read(buf, offset, length) {
+      if (pos < prefix.length) {
+        const n = Math.min(length, prefix.length - pos);
+        prefix.copy(buf, offset, pos, pos + n);
+        pos += n;
+        return n;
+      }
+      return src.read(buf, offset, length);
+    },
+    close: () => src.close(),
+  };
+}
+
+function headOf(rel: string, bytes: Buffer, complete: boolean): Head {
+  let text = bytes.toString('utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  // A cut multi-byte character at the end of the head is not an encoding error of the file.
+  if (!complete) text = text.replace(/\uFFFD+$/, '');
+  return { rel, text, bytes, complete };
+}
+
+function firstLine(bytes: Buffer): string {
+  const text = bytes.subarray(0, 200).toString('utf8').split(/\r?\n/)[0] ?? '';
+  return text.replace(/[^\x20-\x7e]/g, '.').slice(0, 80);
+}
+
+export async function processFile(ref: FileRef, env: ScanEnv): Promise<FileResult> {
+  const result: FileResult = { input: ref.input, rel: ref.rel, errors: [], bytes: 0, lines: 0, parsedLines: 0 };
+  const fail = (code: ErrorCode, message: string, line?: number, offset?: number) => {
+    const e: ReportError = { input: ref.input, file: ref.rel, code, message };
+    if (line !== undefined) e.line = line;
+    if (offset !== undefined) e.offset = offset;
+    result.errors.push(e);
+  };
+  const skip = (reason: string) => {
+    result.skipped = { input: ref.input, file: ref.rel, reason };
+  };
+  const logLike = path.extname(ref.rel).toLowerCase() === LOG_EXTENSION;
+
+  let src: ByteSource;
+  try {
+    src = await openSource(ref, env.zips);
+  } catch (err) {
+    fail(ERROR_CODES.read, `cannot read: ${errorMessage(err)}`);
+    return result;
+  }
+  try {
+    const head = await readHead(src);
+    if (head.length === 0) {
+      if (logLike) fail(ERROR_CODES.parse, 'empty file');
+      else skip('empty file');
+      return result;
+    }
+    if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)) {
+      if (logLike) fail(ERROR_CODES.encoding, 'UTF-16 text is not read; save the log as UTF-8', undefined, 0);
+      else skip('UTF-16 text (not read)');
+      return result;
+    }
+    const sniff = identify(headOf(ref.rel, head, head.length < HEAD_BYTES));
+    if (!sniff) {
+      if (logLike) fail(ERROR_CODES.parse, `not a log format exhunt reads (first line: "${firstLine(head)}")`, 1, 0);
+      else skip('not a log format exhunt reads');
+      return result;
+    }
+    if (sniff.unsupported) {
+      skip(sniff.unsupported);
+      return result;
+    }
+    const parser = parserById(sniff.parser)!;
+
+    const issues = new Map<ErrorCode, IssueTally>();
+    const fileParser = parser.open(sniff, {
+      input: ref.input,
+      file: ref.rel,
+      issue(code, message, line, offset) {
+        const t = issues.get(code);
+        if (t) t.count++;
+        else issues.set(code, { code, message, line, offset, count: 1 });
+      },
+    });
+    const needles = env.engine.needlesFor(sniff.source);
+    const matcher = compileNeedles(needles.literals);
+    const detectAll = needles.allLines;
+    let first = NaN;
+    let last = NaN;
+    const seeTime = (t: number) => {
+      if (Number.isNaN(t)) return;
+      if (Number.isNaN(first) || t < first) first = t;
+      if (Number.isNaN(last) || t > last) last = t;
+    };
+    const scan = await scanLines(
+      withPrefix(head, src),
+      detectAll ? undefined : matcher,
+      {
+        line(text, lineNo, offset, candidate) {
+          if (text.charCodeAt(0) === 35 /* # */) {
+            fileParser.directive(text, lineNo, offset);
+            return;
+          }
+          const ev = fileParser.record(text, lineNo, offset);
+          if (!ev) return;
+          result.parsedLines++;
+          seeTime(ev.time);
+          if (candidate || detectAll) env.engine.inspect(ev);
+        },
+        wantsAll: () => detectAll || fileParser.wantsAll(),
+        issue(code, message, lineNo, offset) {
+          const t = issues.get(code);
+          if (t) t.count++;
+          else issues.set(code, { code, message, line: lineNo, offset, count: 1 });
+        },
+      },
+      { maxLineBytes: env.limits.maxLineBytes, chunkBytes: env.chunkBytes },
+    );
+    fileParser.end(scan);
+    if (scan.last) seeTime(fileParser.timeOf(scan.last.text));
+    result.bytes = scan.bytes;
+    result.lines = scan.lines;
+    for (const t of issues.values()) {
+      const more = t.count > 1 ? ` (${t.count} lines in all)` : '';
+      fail(t.code, t.message + more, t.line, t.offset);
+    }
+    const parseErrors = [...issues.values()].reduce((n, t) => n + t.count, 0);
+    const cov: FileCoverage = {
+      input: ref.input,
+      file: ref.rel,
+      source: sniff.source as SourceKind,
+      format: sniff.format,
+      events: Math.max(0, scan.dataLines - fileParser.headerRows),
+      parseErrors,
+      bytes: scan.bytes,
+    };
+    const f = isoTime(first);
+    const l = isoTime(last);
+    if (f) cov.first = f;
+    if (l) cov.last = l;
+    result.coverage = cov;
+  } catch (err) {
+    fail(ERROR_CODES.read, `read failed: ${errorMessage(err)}`);
+  } finally {
+    try {
+      await src.close();
+    } catch {
+      // closing a failed stream has nothing more to report
+    }
+  }
+  return result;
+}
