@@ -205,7 +205,7 @@ const SUITES: [Detector, Case[]][] = [
   [webfolderDownload, [
     { name: 'LSASS dump archive', kind: 'iis', line: iis({ stem: '/aspnet_client/lsass.dmp.zip' }), expect: ['critical', 'compromise'] },
     { name: 'dump not there', kind: 'iis', line: iis({ stem: '/lsass.dmp', status: 404 }), expect: ['medium', 'attempt'] },
-    { name: 'archive at the site root', kind: 'iis', line: iis({ stem: '/it.zip' }), expect: ['high', 'compromise'] },
+    { name: 'archive staged in aspnet_client', kind: 'iis', line: iis({ stem: '/aspnet_client/it.zip' }), expect: ['high', 'compromise'] },
     { name: 'OAB file', kind: 'iis', line: iis({ stem: '/OAB/0e5b6f3f-0000-4000-8000-000000000000/data-1.lzx', user: 'CONTOSO\\jdoe' }), expect: null },
     { name: 'attachment download in OWA', kind: 'iis', line: iis({ stem: '/owa/service.svc/s/GetFileAttachment/report.zip', user: 'CONTOSO\\jdoe' }), expect: null },
   ]],

@@ -16,9 +16,17 @@ export interface Needles {
   allLines: boolean;
 }
 
+/** Per source: its detectors, the distinct needles, and which needles each detector wants. */
+interface Route {
+  detectors: Detector[];
+  needles: string[];
+  /** For each detector, the indexes into `needles` it listens to; null: every record. */
+  wants: (number[] | null)[];
+}
+
 export class DetectionEngine {
   private acc = new FindingAccumulator();
-  private readonly bySource = new Map<SourceKind, Detector[]>();
+  private readonly bySource = new Map<SourceKind, Route>();
 
   constructor(
     readonly detectors: readonly Detector[],
@@ -27,18 +35,22 @@ export class DetectionEngine {
   ) {
     for (const d of detectors) {
       for (const s of d.appliesTo) {
-        const list = this.bySource.get(s) ?? [];
-        list.push(d);
-        this.bySource.set(s, list);
+        const route = this.bySource.get(s) ?? { detectors: [], needles: [], wants: [] };
+        route.detectors.push(d);
+        this.bySource.set(s, route);
       }
+    }
+    for (const route of this.bySource.values()) {
+      route.needles = [...new Set(route.detectors.flatMap((d) => d.needles ?? []).map((n) => n.toLowerCase()))].sort();
+      route.wants = route.detectors.map((d) => (d.needles === null ? null : d.needles.map((n) => route.needles.indexOf(n.toLowerCase()))));
     }
   }
 
   needlesFor(source: SourceKind): Needles {
-    const dets = this.bySource.get(source) ?? [];
-    const allLines = dets.some((d) => d.needles === null);
-    const literals = allLines ? [] : [...new Set(dets.flatMap((d) => d.needles ?? []).map((n) => n.toLowerCase()))].sort();
-    return { literals, allLines };
+    const route = this.bySource.get(source);
+    if (!route) return { literals: [], allLines: false };
+    const allLines = route.wants.includes(null);
+    return { literals: allLines ? [] : [...route.needles], allLines };
   }
 
   /** True when the event's time is inside --since/--until (events without a time are kept). */
@@ -56,11 +68,21 @@ export class DetectionEngine {
     return state;
   }
 
+  /**
+   * Runs each detector of the event's source whose needles occur in the record (or that reads
+   * every record). The scanner only guarantees that *some* detector's needle occurs.
+   */
   inspect(ev: LogEvent): void {
     if (!this.inWindow(ev)) return;
-    const dets = this.bySource.get(ev.source);
-    if (!dets) return;
-    for (const d of dets) {
+    const route = this.bySource.get(ev.source);
+    if (!route) return;
+    // Each distinct needle is looked up once per record, however many detectors share it.
+    const lower = route.needles.length > 0 ? ev.raw.toLowerCase() : '';
+    const present = route.needles.map((n) => lower.includes(n));
+    for (let i = 0; i < route.detectors.length; i++) {
+      const wants = route.wants[i]!;
+      if (wants !== null && !wants.some((k) => present[k])) continue;
+      const d = route.detectors[i]!;
       const hit = d.inspect(ev, this.ctx);
       if (hit) this.acc.add(d, hit, ev);
     }

@@ -31,8 +31,8 @@ export interface Detector {
   title: string;
   appliesTo: readonly SourceKind[];
   /**
-   * Case-insensitive literals; a line must contain one of them to reach `inspect`. `null` means
-   * every line of the sources it applies to (only for low-volume logs).
+   * Lower-case literals, matched case-insensitively; a record must contain one of them to reach
+   * `inspect`. `null` means every record of the sources it applies to (only for low-volume logs).
    */
   needles: readonly string[] | null;
   cves: readonly string[];

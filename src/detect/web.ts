@@ -11,10 +11,52 @@ export function decodeUrl(s: string): string {
   return out;
 }
 
+interface Memo {
+  path?: string;
+  query?: string;
+  url?: string;
+  ua?: string;
+}
+
+// Several detectors look at the same request; each normalised form is computed once per request.
+const memo = new WeakMap<WebRequest, Memo>();
+
+function memoOf(web: WebRequest): Memo {
+  let m = memo.get(web);
+  if (!m) {
+    m = {};
+    memo.set(web, m);
+  }
+  return m;
+}
+
+/** The path, percent-decoded and lower-cased. */
+export function pathOf(web: WebRequest): string {
+  const m = memoOf(web);
+  return (m.path ??= decodeUrl(web.stem).toLowerCase());
+}
+
+/** The query, percent-decoded (case kept). */
+export function queryOf(web: WebRequest): string {
+  const m = memoOf(web);
+  return (m.query ??= decodeUrl(web.query));
+}
+
 /** `stem?query`, percent-decoded and lower-cased: the form URL rules compare against. */
 export function normalizedUrl(web: WebRequest): string {
-  const q = web.query ? `?${web.query}` : '';
-  return decodeUrl(web.stem + q).toLowerCase();
+  const m = memoOf(web);
+  return (m.url ??= decodeUrl(web.stem + (web.query ? `?${web.query}` : '')).toLowerCase());
+}
+
+/** The user agent, normalised (see normalizeUserAgent). */
+export function userAgentOf(web: WebRequest): string {
+  const m = memoOf(web);
+  return (m.ua ??= normalizeUserAgent(web.userAgent));
+}
+
+/** An ASP.NET page or handler (what a web shell is): `.aspx`, `.asp`, `.ashx`, also with path info after it. */
+export function isScriptPage(stem: string): boolean {
+  return /\.(aspx?|ashx)(\/|$)/i.test(stem);
 }
 
 export function isSuccess(status: number): boolean {

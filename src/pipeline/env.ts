@@ -6,6 +6,8 @@ import type { Limits } from '../sources/types.js';
 import { ZipReaderCache } from '../sources/zip.js';
 import type { ScanEnv } from './process-file.js';
 
+const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
+
 /** Structured-cloneable settings for a scanning thread. */
 export interface ScanInit {
   limits: Limits;
@@ -21,5 +23,6 @@ export function createEngine(init: ScanInit): DetectionEngine {
 }
 
 export function createScanEnv(init: ScanInit): ScanEnv {
-  return { engine: createEngine(init), limits: init.limits, zips: new ZipReaderCache(), chunkBytes: init.chunkBytes };
+  const chunk = Math.max(init.chunkBytes ?? DEFAULT_CHUNK_BYTES, init.limits.maxLineBytes * 2 + 2);
+  return { engine: createEngine(init), limits: init.limits, zips: new ZipReaderCache(), chunkBytes: chunk, buffers: [Buffer.allocUnsafe(chunk), Buffer.allocUnsafe(chunk)] };
 }

@@ -22,6 +22,8 @@ export interface ScanEnv {
   limits: Limits;
   zips: ZipReaderCache;
   chunkBytes?: number;
+  /** Reused for every file this thread reads (files are read one at a time). */
+  buffers?: [Buffer, Buffer];
 }
 
 export interface FileResult {
@@ -111,7 +113,7 @@ export async function processFile(ref: FileRef, env: ScanEnv): Promise<FileResul
   try {
     const head = await readHead(src);
     if (head.length === 0) {
-      if (logLike) fail(ERROR_CODES.parse, 'empty file');
+      if (logLike) fail(ERROR_CODES.parse, 'empty file (0 bytes): nothing to read');
       else skip('empty file');
       return result;
     }
@@ -174,7 +176,7 @@ export async function processFile(ref: FileRef, env: ScanEnv): Promise<FileResul
           else issues.set(code, { code, message, line: lineNo, offset, count: 1 });
         },
       },
-      { maxLineBytes: env.limits.maxLineBytes, chunkBytes: env.chunkBytes },
+      { maxLineBytes: env.limits.maxLineBytes, chunkBytes: env.chunkBytes, buffers: env.buffers },
     );
     fileParser.end(scan);
     if (scan.last) seeTime(fileParser.timeOf(scan.last.text));

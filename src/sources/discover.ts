@@ -42,11 +42,12 @@ async function addZip(zipPath: string, input: number, relPrefix: string, limits:
   info.bytes += listing.uncompressedBytes;
 }
 
+// Symbolic links are never followed: a link out of the root could read the examiner's own disk, a
+// link inside it points at something the walk reaches by its real path anyway (and links are how
+// loops happen). Each link is listed under `skipped` with where it points.
 async function walkDirectory(root: string, input: number, limits: Limits, out: Discovery, info: InputInfo) {
   const rootReal = await realpath(root);
-  const seenDirs = new Set<string>([rootReal]);
-  const seenFiles = new Set<string>();
-  const stack: { abs: string; real: string; rel: string }[] = [{ abs: root, real: rootReal, rel: '' }];
+  const stack: { abs: string; rel: string }[] = [{ abs: root, rel: '' }];
   while (stack.length > 0) {
     const dir = stack.pop()!;
     let names: { name: string; isLink: boolean; isDir: boolean; isFile: boolean }[];
@@ -66,71 +67,57 @@ async function walkDirectory(root: string, input: number, limits: Limits, out: D
     for (const ent of names) {
       const abs = path.join(dir.abs, ent.name);
       const rel = relJoin(dir.rel, ent.name);
-      let real = path.join(dir.real, ent.name);
-      let isDir = ent.isDir;
-      let isFile = ent.isFile;
+      let { isDir, isFile } = ent;
       if (ent.isLink) {
+        let target: string;
         try {
-          real = await realpath(abs);
+          target = await realpath(abs);
         } catch (err) {
           out.skipped.push({ input, file: rel, reason: `broken symbolic link (${errorMessage(err)})` });
           continue;
         }
-        if (!isInside(rootReal, real)) {
-          out.skipped.push({ input, file: rel, reason: 'symbolic link to a place outside the input folder; not followed' });
-          continue;
-        }
-        try {
-          const st = await stat(real);
-          isDir = st.isDirectory();
-          isFile = st.isFile();
-        } catch (err) {
-          out.skipped.push({ input, file: rel, reason: `unreadable link target (${errorMessage(err)})` });
-          continue;
-        }
-      } else if (!isDir && !isFile) {
+        out.skipped.push({
+          input,
+          file: rel,
+          reason: isInside(rootReal, target)
+            ? `symbolic link to ${path.relative(rootReal, target).split(path.sep).join('/') || '.'} inside the input; read there, not through the link`
+            : 'symbolic link to a place outside the input folder; not followed',
+        });
+        continue;
+      }
+      if (!isDir && !isFile) {
         // Some file systems report DT_UNKNOWN; ask lstat.
         try {
           const st = await lstat(abs);
           isDir = st.isDirectory();
           isFile = st.isFile();
         } catch {
-          // fall through to "not a regular file"
+          // falls through to "not a regular file"
         }
       }
       if (isDir) {
-        if (seenDirs.has(real)) {
-          out.skipped.push({ input, file: rel, reason: 'folder already visited (symbolic link loop); not followed' });
-          continue;
-        }
-        seenDirs.add(real);
-        subdirs.push({ abs, real, rel });
+        subdirs.push({ abs, rel });
         continue;
       }
       if (!isFile) {
         out.skipped.push({ input, file: rel, reason: 'not a regular file' });
         continue;
       }
-      if (seenFiles.has(real)) {
-        out.skipped.push({ input, file: rel, reason: 'same file as another path (symbolic link); read once' });
-        continue;
-      }
-      seenFiles.add(real);
-      let size = 0;
-      let mtimeMs: number | undefined;
+      let size: number;
+      let mtimeMs: number;
       try {
-        const st = await stat(real);
+        const st = await stat(abs);
         size = st.size;
         mtimeMs = st.mtimeMs;
       } catch (err) {
         out.errors.push({ input, file: rel, code: ERROR_CODES.read, message: `cannot read: ${errorMessage(err)}` });
         continue;
       }
-      if (/\.zip$/i.test(ent.name) && (await looksLikeZip(real))) {
-        await addZip(real, input, rel, limits, out, info);
+      if (/\.zip$/i.test(ent.name) && (await looksLikeZip(abs))) {
+        await addZip(abs, input, rel, limits, out, info);
         continue;
       }
-      out.files.push({ input, rel, size, mtimeMs, location: { kind: 'fs', path: real } });
+      out.files.push({ input, rel, size, mtimeMs, location: { kind: 'fs', path: abs } });
       info.files += 1;
       info.bytes += size;
     }

@@ -14,7 +14,7 @@ export const exchangeVersionFingerprint: Detector = {
   id: 'exchange-version-fingerprint',
   title: 'Exchange version fingerprinting',
   appliesTo: ['iis', 'exchange-httpproxy'],
-  needles: ['exporttool'],
+  needles: ['/ecp/'],
   cves: [],
   attack: ['T1595.002'],
   explanation:

@@ -6,7 +6,7 @@
 // Neo23x0/signature-base expl_proxynotshell_owassrf_dec22.yar.
 import type { Detector, Hit } from '../types.js';
 import { CALL_A_PROFESSIONAL, HUNT_WEB_SHELLS, PATCH_PROXYNOTSHELL, PRESERVE_FIRST, RESET_CREDENTIALS } from '../remediation.js';
-import { decodeUrl, isSuccess, normalizeUserAgent, statusText } from '../web.js';
+import { isSuccess, pathOf, statusText, userAgentOf } from '../web.js';
 
 const OWA_POWERSHELL = /^\/owa\/[^/]*@[^/]*\/powershell/;
 const BENIGN_CLIENTS = ['clientinfo', 'microsoft winrm client', 'exchange backend probes'];
@@ -29,9 +29,9 @@ export const owassrf: Detector = {
   inspect(ev): Hit | undefined {
     const web = ev.web;
     if (!web) return undefined;
-    const path = decodeUrl(web.stem).toLowerCase();
+    const path = pathOf(web);
     if (!OWA_POWERSHELL.test(path)) return undefined;
-    if (BENIGN_CLIENTS.includes(normalizeUserAgent(web.userAgent))) return undefined;
+    if (BENIGN_CLIENTS.includes(userAgentOf(web))) return undefined;
     const ok = web.method.toUpperCase() === 'POST' && isSuccess(web.status);
     const ip = web.clientIp;
     return {

@@ -7,7 +7,7 @@
 // (CSS-Exchange http-vuln-cve2021-26855.nse: GET /owa/auth/x.js).
 import type { Detector, Hit } from '../types.js';
 import { PATCH_MARCH_2021, PRESERVE_FIRST, REVIEW_PROXIED_PROTOCOL } from '../remediation.js';
-import { isSuccess, normalizeUserAgent, statusText } from '../web.js';
+import { isSuccess, statusText, userAgentOf } from '../web.js';
 
 const SSRF_STEMS = [
   /^\/ecp\/[0-9a-z]{1,3}\.js$/i,
@@ -50,7 +50,7 @@ export const proxylogonIis: Detector = {
     if (!web) return undefined;
     const stem = web.stem;
     const method = web.method.toUpperCase();
-    const ua = normalizeUserAgent(web.userAgent);
+    const ua = userAgentOf(web);
     const ip = web.clientIp;
     const facets = { target: stem.toLowerCase(), status: statusText(web.status), userAgent: web.userAgent, method };
     const ssrfStem = SSRF_STEMS.some((r) => r.test(stem));

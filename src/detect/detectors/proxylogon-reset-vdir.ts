@@ -9,7 +9,7 @@
 // i.e. the back end saw the machine account — the SSRF, not an administrator).
 import type { Detector, Hit } from '../types.js';
 import { HUNT_WEB_SHELLS, PATCH_MARCH_2021, PRESERVE_FIRST } from '../remediation.js';
-import { decodeUrl, statusText } from '../web.js';
+import { queryOf, statusText } from '../web.js';
 
 const RESET_ANCHOR = /^ServerInfo~[^/]*\/.*Reset\w*VirtualDirectory#/i;
 const RESET_SCHEMA = /schema=Reset\w*VirtualDirectory/i;
@@ -37,7 +37,7 @@ export const proxylogonResetVdir: Detector = {
       if (!RESET_ANCHOR.test(anchor) || web.user !== '') return undefined;
       via = `AnchorMailbox ${anchor}`;
     } else {
-      if (!/\/ecp\/DDI\/DDIService\.svc\/SetObject$/i.test(web.stem) || !RESET_SCHEMA.test(decodeUrl(web.query))) return undefined;
+      if (!/\/ecp\/DDI\/DDIService\.svc\/SetObject$/i.test(web.stem) || !RESET_SCHEMA.test(queryOf(web))) return undefined;
       // An administrator resetting a directory in the control panel is logged with their name;
       // the SSRF arrives at the back end as the machine account (DOMAIN\SERVER$).
       if (!web.user.endsWith('$')) return undefined;

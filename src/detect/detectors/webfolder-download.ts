@@ -6,18 +6,19 @@
 // C:\Programdata\pst); Microsoft HAFNIUM blog 2021-03-02 (procdump, 7-Zip, mailbox export).
 import type { Detector, Hit } from '../types.js';
 import { CALL_A_PROFESSIONAL, PRESERVE_FIRST, RESET_CREDENTIALS, REVIEW_MAILBOXES } from '../remediation.js';
-import { decodeUrl, isSuccess, statusText } from '../web.js';
+import { isSuccess, pathOf, statusText } from '../web.js';
 
 const DUMP = /\.dmp(\.(zip|7z|rar|cab|gz))?$/;
 const STAGED = /\.(zip|7z|rar|cab|pst|ost|bak|tar|gz)$/;
 // Folders Exchange serves directly from disk, where staged files can be fetched.
-const WEB_FOLDERS = /^\/(aspnet_client|owa\/auth|ecp\/auth|oab)\//;
+const WEB_FOLDERS = /^\/(aspnet_client|owa\/auth|ecp|oab)\//;
 
 export const webfolderDownload: Detector = {
   id: 'webfolder-dump-or-archive-download',
   title: 'Memory dump or archive downloaded from a web folder',
   appliesTo: ['iis', 'exchange-httpproxy'],
-  needles: ['.dmp', '.zip', '.7z', '.rar', '.cab', '.pst', '.ost', '.bak', '.tar', '.gz'],
+  // Dumps anywhere; archives only where Exchange serves files from disk (see WEB_FOLDERS).
+  needles: ['.dmp', '/aspnet_client/', '/owa/auth/', '/ecp/', '/oab/'],
   cves: [],
   attack: ['T1041', 'T1003.001', 'T1560.001'],
   explanation:
@@ -30,10 +31,9 @@ export const webfolderDownload: Detector = {
   inspect(ev): Hit | undefined {
     const web = ev.web;
     if (!web) return undefined;
-    const path = decodeUrl(web.stem).toLowerCase();
+    const path = pathOf(web);
     const dump = DUMP.test(path);
-    // Archives count in the web folders and at the site root (/x.zip = inetpub\wwwroot\x.zip).
-    const staged = STAGED.test(path) && (WEB_FOLDERS.test(path) || path.lastIndexOf('/') === 0);
+    const staged = STAGED.test(path) && WEB_FOLDERS.test(path);
     if (!dump && !staged) return undefined;
     const ok = isSuccess(web.status);
     const ip = web.clientIp;

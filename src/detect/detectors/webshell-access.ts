@@ -7,7 +7,7 @@
 // (RedirSuiteServerProxy.aspx next to the genuine RedirSuiteServiceProxy.aspx).
 import type { Detector, Hit } from '../types.js';
 import { CALL_A_PROFESSIONAL, HUNT_WEB_SHELLS, PATCH_MARCH_2021, PRESERVE_FIRST, RESET_CREDENTIALS } from '../remediation.js';
-import { decodeUrl, isSuccess, statusText } from '../web.js';
+import { isSuccess, pathOf, statusText } from '../web.js';
 
 const SCRIPT_EXT = /\.(aspx|ashx|asmx|asp)$/;
 
@@ -37,7 +37,7 @@ export const webshellAccess: Detector = {
   id: 'exchange-webshell-access',
   title: 'Request for a web shell in an Exchange web folder',
   appliesTo: ['iis', 'exchange-httpproxy'],
-  needles: ['/owa/auth/', '/ecp/auth/', '/aspnet_client/', '/oab/'],
+  needles: ['/owa/auth/', '/ecp/', '/aspnet_client/', '/oab/'],
   cves: [],
   attack: ['T1505.003'],
   explanation:
@@ -52,7 +52,7 @@ export const webshellAccess: Detector = {
   inspect(ev): Hit | undefined {
     const web = ev.web;
     if (!web) return undefined;
-    const path = decodeUrl(web.stem).toLowerCase();
+    const path = pathOf(web);
     if (!SCRIPT_EXT.test(path)) return undefined;
     const place = placeOf(path);
     if (!place) return undefined;

@@ -6,16 +6,18 @@
 // value so %20 / + / %2B spellings are one case.
 import type { Detector, Hit } from '../types.js';
 import { CALL_A_PROFESSIONAL, HUNT_WEB_SHELLS, PRESERVE_FIRST, RESET_CREDENTIALS } from '../remediation.js';
-import { clip, decodeUrl, isSuccess, statusText } from '../web.js';
+import { clip, decodeUrl, isScriptPage, isSuccess, statusText } from '../web.js';
 
 const COMMAND =
   /(?:^|[=&])\s*((?:cmd(?:\.exe)?\s+\/[ckr]\b|powershell(?:\.exe)?\s|pwsh\s|whoami\b|net1?(?:\.exe)?\s+(?:user|group|localgroup|view|use)\b|ipconfig\b|tasklist\b|systeminfo\b|wmic\s|certutil\b|nltest\b|dsquery\b|curl\s|wget\s|bitsadmin\b|rundll32\b|reg(?:\.exe)?\s+(?:query|add|save)\b|vssadmin\b|copy\s+\\\\)[^&]*)/i;
+
 
 export const webshellCommands: Detector = {
   id: 'webshell-command-in-query',
   title: 'Operating-system command sent in a request',
   appliesTo: ['iis', 'exchange-httpproxy'],
-  needles: ['whoami', '=cmd', '=net', '=powershell', '=pwsh', 'ipconfig', 'tasklist', 'systeminfo', '=wmic', 'certutil', 'nltest', 'dsquery', '=curl', '=wget', 'bitsadmin', 'rundll32', '=reg', 'vssadmin', '=copy'],
+  // A command only runs if a script page receives it, so the prefilter is the page type.
+  needles: ['.asp', '.ashx'],
   cves: [],
   attack: ['T1505.003', 'T1059.003'],
   explanation:
@@ -24,7 +26,7 @@ export const webshellCommands: Detector = {
   references: ['SigmaHQ rules/web/webserver_generic/web_win_webshells_in_access_logs.yml (7ff9db12-1b94-4a79-ba68-a2402c5d6729)'],
   inspect(ev): Hit | undefined {
     const web = ev.web;
-    if (!web || !web.query) return undefined;
+    if (!web || !web.query || !isScriptPage(web.stem)) return undefined;
     const query = decodeUrl(web.query.replace(/\+/g, ' '));
     const m = COMMAND.exec(query);
     if (!m) return undefined;

@@ -7,7 +7,7 @@
 // (67bce556-312f-4c81-9162-c3c9ff2599b2); Volexity 2021-03-02.
 import type { Detector, Hit } from '../types.js';
 import { CALL_A_PROFESSIONAL, HUNT_WEB_SHELLS, PRESERVE_FIRST, RESET_CREDENTIALS } from '../remediation.js';
-import { decodeUrl, isSuccess, normalizeUserAgent, statusText } from '../web.js';
+import { isScriptPage, isSuccess, queryOf, statusText, userAgentOf } from '../web.js';
 
 const TUNNA_CONNECT = /^proxy&port=(\d{1,5})&ip=([^&]+)/i;
 const REGEORG = /(?:^|&)cmd=(connect|read|forward|disconnect)(?:&|$)/i;
@@ -19,8 +19,8 @@ export const webshellTunnelAndTools: Detector = {
   id: 'webshell-tunnel-or-tool',
   title: 'Web shell tunnel or web-shell manager traffic',
   appliesTo: ['iis', 'exchange-httpproxy'],
-  // ' proxy ' is Tunna's data query as a bare W3C field; on an Exchange front end it carries the tail.
-  needles: [' proxy ', ' proxy&correlationid=', 'proxy&port=', 'cmd=connect', 'cmd=read', 'cmd=forward', 'cmd=disconnect', 'antsword', 'googlebot/2.1', 'baiduspider'],
+  // Tunnels and web-shell managers talk to script pages; fake crawlers were seen on the web folders.
+  needles: ['.asp', '.ashx', '/aspnet_client/', '/owa/auth/'],
   cves: [],
   attack: ['T1505.003', 'T1572', 'T1090'],
   explanation:
@@ -34,12 +34,13 @@ export const webshellTunnelAndTools: Detector = {
   inspect(ev): Hit | undefined {
     const web = ev.web;
     if (!web) return undefined;
-    const query = decodeUrl(web.query);
+    const query = queryOf(web);
     const ip = web.clientIp;
     const ok = isSuccess(web.status);
     const status = statusText(web.status);
     const key = `${ip}|${web.stem.toLowerCase()}`;
     const facets = { status, method: web.method, page: web.stem };
+    if (!isScriptPage(web.stem) && !/^\/(aspnet_client|owa\/auth)\//i.test(web.stem)) return undefined;
     const tunna = TUNNA_CONNECT.exec(query);
     if (tunna || query.toLowerCase() === 'proxy') {
       return {
@@ -69,10 +70,10 @@ export const webshellTunnelAndTools: Detector = {
       };
     }
     if (web.method.toUpperCase() !== 'POST') return undefined;
-    const ua = normalizeUserAgent(web.userAgent);
+    const ua = userAgentOf(web);
     const stem = web.stem.toLowerCase();
-    const manager = SHELL_MANAGER_UAS.some((u) => ua.includes(u));
-    const fake = (stem.startsWith('/aspnet_client/') || stem.startsWith('/owa/')) && FAKE_CRAWLER_UAS.some((u) => ua.includes(u));
+    const manager = isScriptPage(stem) && SHELL_MANAGER_UAS.some((u) => ua.includes(u));
+    const fake = (stem.startsWith('/aspnet_client/') || stem.startsWith('/owa/auth/') || isScriptPage(stem)) && FAKE_CRAWLER_UAS.some((u) => ua.includes(u));
     if (!manager && !fake) return undefined;
     return {
       key,

@@ -5,6 +5,7 @@
 // between builds (Exchange 2013 HttpProxy logs lack UrlHost and RoutingType).
 import { ERROR_CODES } from '../../core/errors.js';
 import type { LogEvent, SourceKind, WebRequest } from '../../core/types.js';
+import { ParsedEvent } from '../event.js';
 import type { ScanResult } from '../line-scanner.js';
 import type { FileParser, Head, LogParser, ParseContext, Sniff } from '../types.js';
 import { splitCsvLine } from './csv.js';
@@ -93,33 +94,40 @@ function firstIp(v: string): string {
   return v.trim().split(/[\s,]+/)[0] ?? '';
 }
 
-/** HttpProxy replaces commas inside values with spaces: "(KHTML  like Gecko)". */
-function webFromFields(source: SourceKind, f: Record<string, string>): WebRequest | undefined {
-  if (source === 'exchange-httpproxy') {
-    const q = f['UrlQuery'] ?? '';
+type WebBuilder = (values: readonly string[]) => WebRequest;
+
+/** Builds the HTTP view of a row by column position, resolved once per schema. */
+function webBuilder(source: SourceKind, fields: readonly string[]): WebBuilder | undefined {
+  const at = (...names: string[]) => {
+    for (const n of names) {
+      const i = fields.indexOf(n);
+      if (i >= 0) return i;
+    }
+    return -1;
+  };
+  let ua: number;
+  if (source === 'exchange-httpproxy') ua = at('UserAgent');
+  else if (source === 'exchange-rps-http') ua = at('ClientInfo');
+  else return undefined;
+  const method = at('Method');
+  const stem = at('UrlStem');
+  const query = at('UrlQuery');
+  const status = at('HttpStatus');
+  const ip = at('ClientIpAddress', 'ClientIPAddress');
+  const user = at('AuthenticatedUser');
+  const get = (v: readonly string[], i: number) => (i >= 0 ? (v[i] ?? '') : '');
+  return (v) => {
+    const q = get(v, query);
     return {
-      method: f['Method'] ?? '',
-      stem: f['UrlStem'] ?? '',
+      method: get(v, method),
+      stem: get(v, stem),
       query: q.startsWith('?') ? q.slice(1) : q,
-      status: Number(f['HttpStatus']) || 0,
-      clientIp: firstIp(f['ClientIpAddress'] ?? f['ClientIPAddress'] ?? ''),
-      userAgent: f['UserAgent'] ?? '',
-      user: f['AuthenticatedUser'] ?? '',
+      status: Number(get(v, status)) || 0,
+      clientIp: firstIp(get(v, ip)),
+      userAgent: get(v, ua),
+      user: get(v, user),
     };
-  }
-  if (source === 'exchange-rps-http') {
-    const q = f['UrlQuery'] ?? '';
-    return {
-      method: f['Method'] ?? '',
-      stem: f['UrlStem'] ?? '',
-      query: q.startsWith('?') ? q.slice(1) : q,
-      status: Number(f['HttpStatus']) || 0,
-      clientIp: firstIp(f['ClientIpAddress'] ?? ''),
-      userAgent: f['ClientInfo'] ?? '',
-      user: f['AuthenticatedUser'] ?? '',
-    };
-  }
-  return undefined;
+  };
 }
 
 class ExchangeCsvFileParser implements FileParser {
@@ -138,8 +146,11 @@ class ExchangeCsvFileParser implements FileParser {
     if (assumed) this.setFields(assumed.split(','));
   }
 
+  private web?: WebBuilder;
+
   private setFields(fields: string[]): void {
     this.fields = fields;
+    this.web = webBuilder(this.source, fields);
     this.timeIndex = fields.findIndex((f) => TIME_FIELDS.includes(f));
     if (this.timeIndex < 0) this.timeIndex = 0;
   }
@@ -189,7 +200,7 @@ class ExchangeCsvFileParser implements FileParser {
         // The OAB generator log layout is not documented: keep the line as one field.
         const m = ISO_TIME.exec(text);
         this.sawRecord = true;
-        return { source: this.source, time: m ? Date.parse(m[0]) : NaN, fields: { Line: text }, prov, raw: text };
+        return new ParsedEvent(this.source, m ? Date.parse(m[0]) : NaN, ['Line'], [text], prov, text);
       }
       this.ctx.issue(ERROR_CODES.schema, 'data line before any #Fields directive or header line; skipped', lineNo, offset);
       return undefined;
@@ -206,17 +217,14 @@ class ExchangeCsvFileParser implements FileParser {
     } else if (this.declared && values.length !== fields.length) {
       this.ctx.issue(ERROR_CODES.schema, `line has ${values.length} fields, #Fields declares ${fields.length}; read by position as far as it goes`, lineNo, offset);
     }
-    const rec: Record<string, string> = {};
-    const n = Math.min(values.length, fields.length);
-    for (let i = 0; i < n; i++) rec[fields[i]!] = values[i]!;
     const time = this.lineTime(values);
     if (Number.isNaN(time)) {
       this.ctx.issue(ERROR_CODES.parse, `expected an ISO-8601 time in field "${fields[this.timeIndex]}", found "${(values[this.timeIndex] ?? '').slice(0, 40)}"`, lineNo, offset);
     } else {
       this.sawRecord = true;
     }
-    const ev: LogEvent = { source: this.source, time, fields: rec, prov, raw: text };
-    const web = webFromFields(this.source, rec);
+    const ev = new ParsedEvent(this.source, time, fields, values, prov, text);
+    const web = this.web?.(values);
     if (web) ev.web = web;
     return ev;
   }

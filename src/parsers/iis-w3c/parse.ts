@@ -3,7 +3,8 @@
 // fields). Exchange front ends append `&CorrelationID=…;&cafeReqId=…;` to cs-uri-query; it is split
 // off so rules see the client's query, and cafeReqId is kept (it joins IIS lines to HttpProxy rows).
 import { ERROR_CODES } from '../../core/errors.js';
-import type { LogEvent, WebRequest } from '../../core/types.js';
+import type { LogEvent } from '../../core/types.js';
+import { ParsedEvent } from '../event.js';
 import type { ScanResult } from '../line-scanner.js';
 import type { FileParser, Head, LogParser, ParseContext, Sniff } from '../types.js';
 
@@ -134,22 +135,29 @@ class W3cFileParser implements FileParser {
       this.ctx.issue(ERROR_CODES.schema, `line has ${parts.length} fields, #Fields declares ${fields.length}; skipped`, lineNo, offset);
       return undefined;
     }
-    const rec: Record<string, string> = {};
-    for (let i = 0; i < fields.length; i++) {
-      const v = parts[i]!;
-      rec[fields[i]!] = v === '-' ? '' : v;
-    }
     const ix = this.idx;
     const time = ix.date >= 0 && ix.time >= 0 ? parseW3cTime(parts[ix.date]!, parts[ix.time]!) : NaN;
     if (Number.isNaN(time) && ix.date >= 0) {
       this.ctx.issue(ERROR_CODES.parse, `expected "YYYY-MM-DD hh:mm:ss" in the date and time fields, found "${(parts[ix.date] ?? '').slice(0, 40)} ${(parts[ix.time] ?? '').slice(0, 40)}"`, lineNo, offset);
     }
     this.sawRecord = true;
-    const v = (i: number) => (i >= 0 ? (rec[fields[i]!] ?? '') : '');
+    const v = (i: number) => {
+      const x = i >= 0 ? (parts[i] ?? '') : '';
+      return x === '-' ? '' : x;
+    };
     const tail = splitExchangeQueryTail(v(ix.query));
-    if (tail.cafeReqId !== undefined) rec['cafeReqId'] = tail.cafeReqId;
     const xff = v(ix.xff);
-    const web: WebRequest = {
+    const ev = new ParsedEvent(
+      'iis',
+      time,
+      fields,
+      parts,
+      { input: this.ctx.input, file: this.ctx.file, line: lineNo, offset },
+      text,
+      tail.cafeReqId !== undefined ? { cafeReqId: tail.cafeReqId } : undefined,
+      '-',
+    );
+    ev.web = {
       method: v(ix.method),
       stem: v(ix.stem),
       query: tail.query,
@@ -158,14 +166,7 @@ class W3cFileParser implements FileParser {
       userAgent: decodeIisUserAgent(v(ix.ua)),
       user: v(ix.user),
     };
-    return {
-      source: 'iis',
-      time,
-      fields: rec,
-      web,
-      prov: { input: this.ctx.input, file: this.ctx.file, line: lineNo, offset },
-      raw: text,
-    };
+    return ev;
   }
 
   timeOf(text: string): number {
