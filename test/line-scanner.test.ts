@@ -45,23 +45,23 @@ async function scan(data: Buffer | string, needles: string[], opts: { chunk?: nu
 
 describe('line scanner', () => {
   test('delivers needle lines and directives with 1-based line numbers and byte offsets', async () => {
-    const text = '#Fields: a b\nfoo\nBAR serverinfo~x\n\nzzz SERVERINFO~ again\n#Software: x\ntail';
+    const text = '#Fields: a b\n1 foo\n2 BAR serverinfo~x\n\n3 zzz SERVERINFO~ again\n#Software: x\n4 tail';
     const { result, seen } = await scan(text, ['serverinfo~']);
     assert.deepEqual(
       seen.lines.map((l) => [l.lineNo, l.text, l.candidate]),
       [
         [1, '#Fields: a b', false],
-        [3, 'BAR serverinfo~x', true],
-        [5, 'zzz SERVERINFO~ again', true],
+        [3, '2 BAR serverinfo~x', true],
+        [5, '3 zzz SERVERINFO~ again', true],
         [6, '#Software: x', false],
       ],
     );
     for (const l of seen.lines) assert.equal(text.slice(l.offset, l.offset + l.text.length), l.text);
     assert.equal(result.lines, 7);
-    assert.equal(result.dataLines, 4); // foo, BAR…, zzz…, tail
+    assert.equal(result.dataLines, 4); // 1, 2, 3, 4
     assert.equal(result.candidateLines, 2);
     assert.equal(result.endsWithNewline, false);
-    assert.deepEqual(result.last, { text: 'tail', lineNo: 7, offset: text.length - 4 });
+    assert.deepEqual(result.last, { text: '4 tail', lineNo: 7, offset: text.length - 6 });
   });
 
   test('matches the same lines as a naive split for random data, chunk sizes and read sizes', async () => {
@@ -74,7 +74,8 @@ describe('line scanner', () => {
         const k = rng.int(6);
         const parts: string[] = [];
         for (let j = 0; j < k; j++) parts.push(rng.pick(words));
-        lines.push(parts.join(' '));
+        // Records start with a date digit; the other starts exercise directives and odd lines.
+        lines.push(k === 0 ? '' : `${rng.pick(['2021', '7', '7', '7', '#F', 'odd', '"q'])} ${parts.join(' ')}`);
       }
       const text = lines.join('\n') + (rng.next() < 0.5 ? '\n' : '');
       const data = Buffer.from(text);
@@ -88,7 +89,8 @@ describe('line scanner', () => {
         const bytes = Buffer.byteLength(raw);
         const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
         const cand = /needle/i.test(raw);
-        if (bytes <= 30 && line.length > 0 && (cand || raw.startsWith('#'))) expected.push([i + 1, line, cand]);
+        const odd = line.length > 0 && !/^[0-9"#]/.test(line);
+        if (bytes <= 30 && line.length > 0 && (cand || raw.startsWith('#') || odd)) expected.push([i + 1, line, cand]);
         offset += bytes + 1;
       });
       assert.deepEqual(
@@ -137,8 +139,13 @@ describe('line scanner', () => {
   });
 
   test('while the handler wants everything, every line arrives', async () => {
-    const { seen } = await scan('a\nb\nc needle\nd\n', ['needle'], { wantAll: 2 });
-    assert.deepEqual(seen.lines.map((l) => l.text), ['a', 'b', 'c needle']);
+    const { seen } = await scan('1 a\n2 b\n3 c needle\n4 d\n', ['needle'], { wantAll: 2 });
+    assert.deepEqual(seen.lines.map((l) => l.text), ['1 a', '2 b', '3 c needle']);
+  });
+
+  test('a line that does not start like a record is delivered, to be reported', async () => {
+    const { seen } = await scan('2021 ok\ngarbage here\n"2021" quoted\n', ['needle']);
+    assert.deepEqual(seen.lines.map((l) => [l.lineNo, l.candidate]), [[2, false]]);
   });
 
   test('an empty source has no lines', async () => {
@@ -172,8 +179,8 @@ describe('line scanner', () => {
   });
 
   test('needles are literal and case-insensitive; regex metacharacters are escaped', async () => {
-    const { seen } = await scan('a.b\naxb\nA.B?\n', ['a.b']);
-    assert.deepEqual(seen.lines.map((l) => l.text), ['a.b', 'A.B?']);
+    const { seen } = await scan('1 a.b\n2 axb\n3 A.B?\n', ['a.b']);
+    assert.deepEqual(seen.lines.map((l) => l.text), ['1 a.b', '3 A.B?']);
     assert.equal(compileNeedles([]), undefined);
   });
 });

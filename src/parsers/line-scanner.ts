@@ -1,6 +1,7 @@
 // Streams a text log in large chunks and hands the parser only the lines it needs:
-// directive lines (`#…`), lines that contain one of the detectors' needles, and — while the parser
-// asks for it — every line (to learn a header and the first timestamp). Needles are found with one
+// directive lines (`#…`), lines that contain one of the detectors' needles, lines that do not start
+// like a record (to report them), and — while the parser asks for it — every line (to learn a
+// header and the first timestamp). Needles are found with one
 // case-insensitive regular expression over the chunk decoded as latin1, so string positions equal
 // byte positions and nothing is decoded as UTF-8 except the lines actually parsed. Every line is
 // still counted (for line numbers and coverage) with a native indexOf loop.
@@ -149,7 +150,11 @@ function processRegion(
       if (badUtf8 && !isUtf8(buf.subarray(start + pos, start + nl))) {
         handler.issue(ERROR_CODES.encoding, 'invalid UTF-8; read with replacement characters', lineNo, fileOffset + pos);
       }
-      if (candidate || directive || st.all) {
+      // Every log record exhunt reads starts with its date (or a quote, in CSV exports); a line
+      // that does not is handed to the parser too, so that it is reported however it looks.
+      const c0 = s.charCodeAt(pos);
+      const suspect = (c0 < 48 || c0 > 57) && c0 !== 34;
+      if (candidate || directive || suspect || st.all) {
         if (candidate) st.result.candidateLines++;
         handler.line(decodeLine(buf, start + pos, start + nl, fileOffset + pos), lineNo, fileOffset + pos, candidate);
         if (st.all) st.all = handler.wantsAll();

@@ -101,7 +101,10 @@ function renderFinding(f: Finding, n: number, o: RenderOptions): string[] {
     lines.push(paint(o.color, ['dim'], `        ${fit(e.excerpt, w - 8)}`));
   }
   const more = f.count - shown.length;
-  if (more > 0) lines.push(paint(o.color, ['dim'], `      … ${more} more record${more === 1 ? '' : 's'} (--format json lists up to ${f.evidence.length > shown.length ? f.evidence.length : shown.length} with file:line)`));
+  if (more > 0) {
+    const kept = f.evidence.length > shown.length ? `; ${f.evidence.length} are listed with --verbose or --format json` : '';
+    lines.push(paint(o.color, ['dim'], `      … ${more} more record${more === 1 ? '' : 's'}${kept}`));
+  }
   return lines;
 }
 
