@@ -119,3 +119,33 @@ describe('exhunt CLI', () => {
     assert.equal(parseTime('--since', '2021-03-01T12:00:00Z', false), Date.UTC(2021, 2, 1, 12));
   });
 });
+
+describe('--exchange-path', () => {
+  test('hunts the Logging folder of a live installation', async () => {
+    const install = collection({
+      'Logging/HttpProxy/Ecp/HttpProxy_2021030306-1.LOG': `#Software: Microsoft Exchange Server\r\n#Log-type: HttpProxy Logs\r\n#Fields: DateTime,ClientIpAddress,UrlStem,AuthenticatedUser,AnchorMailbox,HttpStatus,Method\r\n2021-03-03T06:49:46.210Z,203.0.113.45,/ecp/y.js,,ServerInfo~a]@exch01:444/ecp/proxyLogon.ecp?#,241,POST\r\n`,
+      'FrontEnd/HttpProxy/owa/auth/logon.aspx': '<%@ Page %>',
+    });
+    const r = await runCli(['hunt', '--exchange-path', install, '--format', 'json']);
+    assert.equal(r.code, 1);
+    const rep = JSON.parse(r.stdout);
+    assert.deepEqual(rep.inputs.map((i: { path: string }) => path.basename(i.path)), ['Logging']);
+    assert.equal(rep.findings[0].rule, 'exchange-proxylogon-ssrf');
+  });
+
+  test('a Windows install path that is not on this machine is a clear usage error', async () => {
+    const r = await runCli(['hunt', '--exchange-path', 'D:\\Exchange\\V15']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--exchange-path D:\\Exchange\\V15: no Logging folder there on this machine/);
+  });
+
+  test('with a copied collection it only sets the install path for OAB checks', async () => {
+    const root = collection({
+      'OABGeneratorLog/OABGenerator20210303-1.LOG': `2021-03-03T06:50:10.000Z,Error,OABGenerator,Download failed and temporary file 'D:\\Exchange\\V15\\ClientAccess\\OAB\\Temp\\a.tmp' needs to be removed.\r\n`,
+    });
+    const without = JSON.parse((await runCli(['hunt', root, '--format', 'json'])).stdout);
+    assert.equal(without.findings.length, 0, 'a local ClientAccess\\OAB path is fine without an install path');
+    const other = JSON.parse((await runCli(['hunt', root, '--format', 'json', '--exchange-path', 'C:\\Program Files\\Microsoft\\Exchange Server\\V15'])).stdout);
+    assert.equal(other.findings[0].rule, 'exchange-proxylogon-oab-file-write', 'outside the given install path');
+  });
+});

@@ -59,6 +59,14 @@ export function isScriptPage(stem: string): boolean {
   return /\.(aspx?|ashx)(\/|$)/i.test(stem);
 }
 
+/**
+ * The back end answered (2xx or a redirect): for the Autodiscover SSRF a 302 is as telling as a
+ * 200 — Nextron's ProxyShell log rules and public checks count both — while 401/403 is refusal.
+ */
+export function reachedBackend(status: number): boolean {
+  return status >= 200 && status < 400;
+}
+
 export function isSuccess(status: number): boolean {
   return status >= 200 && status < 300;
 }

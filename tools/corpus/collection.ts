@@ -138,6 +138,8 @@ export function writeCollection(opts: CollectionOptions): { files: number; bytes
       }
       if (it.sink === 'ecp') sinks.add(log(`ECP/Server/ECPServer${day}-1.LOG`), () => exchangeHeader('ECP Server Log', '15.0.0.0', dayStart, ECP_FIELDS), it.line);
       else if (it.sink === 'oab') sinks.add(log(`OABGeneratorLog/OABGenerator${day}-1.LOG`), () => '', it.line);
+      else if (it.sink === 'rps-http') sinks.add(log(`CmdletInfra/Powershell-Proxy/Http/Rps_Http_${stamp(dayStart, true)}-1.LOG`), () => exchangeHeader('Rps Http Logs', version, dayStart, RPS_HTTP_FIELDS), it.line);
+      else sinks.add(log(`CmdletInfra/Powershell-Proxy/Cmdlet/Rps_Cmdlet_${stamp(dayStart, true)}-1.LOG`), () => exchangeHeader('Rps Cmdlet Logs', version, dayStart, RPS_CMDLET_FIELDS), it.line);
     };
 
     // Ordinary ECP administration and OAB generation for the day, including the look-alikes:

@@ -9,7 +9,7 @@
 import type { Detector, Hit } from '../types.js';
 import { autodiscoverSsrf } from '../autodiscover-ssrf.js';
 import { CALL_A_PROFESSIONAL, HUNT_WEB_SHELLS, PATCH_PROXYNOTSHELL, PRESERVE_FIRST, RESET_CREDENTIALS } from '../remediation.js';
-import { clip, isSuccess, statusText } from '../web.js';
+import { clip, reachedBackend, statusText } from '../web.js';
 
 export const proxynotshell: Detector = {
   id: 'exchange-proxynotshell',
@@ -31,7 +31,7 @@ export const proxynotshell: Detector = {
     if (!web || web.user === '') return undefined; // anonymous: ProxyShell's detector
     const ssrf = autodiscoverSsrf(web);
     if (!ssrf || ssrf.target !== 'powershell') return undefined;
-    const ok = isSuccess(web.status);
+    const ok = reachedBackend(web.status);
     const ip = web.clientIp;
     const status = statusText(web.status);
     return {

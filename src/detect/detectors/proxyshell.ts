@@ -6,7 +6,7 @@
 import type { Detector, Hit } from '../types.js';
 import { autodiscoverSsrf } from '../autodiscover-ssrf.js';
 import { CALL_A_PROFESSIONAL, HUNT_WEB_SHELLS, PATCH_PROXYSHELL, PRESERVE_FIRST, REVIEW_MAILBOXES } from '../remediation.js';
-import { clip, isSuccess, statusText } from '../web.js';
+import { clip, reachedBackend, statusText } from '../web.js';
 
 export const proxyshell: Detector = {
   id: 'exchange-proxyshell',
@@ -28,7 +28,7 @@ export const proxyshell: Detector = {
     if (!web || web.user !== '') return undefined; // authenticated: ProxyNotShell's detector
     const ssrf = autodiscoverSsrf(web);
     if (!ssrf) return undefined;
-    const ok = isSuccess(web.status);
+    const ok = reachedBackend(web.status);
     const ip = web.clientIp;
     const status = statusText(web.status);
     const base = {
