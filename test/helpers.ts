@@ -1,9 +1,10 @@
 // One-line helpers shared by the tests: temporary collections, an in-process CLI runner, a hunt
 // with a fixed clock, and a minimal zip writer for building hostile archives on the fly.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { deflateRawSync } from 'node:zlib';
 import { main } from '../src/cli/main.js';
 import type { Io } from '../src/cli/io.js';
@@ -32,6 +33,23 @@ export function collection(files: Record<string, string | Buffer>): string {
     writeFileSync(abs, content);
   }
   return root;
+}
+
+/**
+ * The project's shared reference folder (`../shared` next to the checkout, or an ancestor's, or
+ * EXHUNT_SHARED). Tests that read real samples fail loudly when it is missing.
+ */
+export function sharedDir(): string {
+  const env = process.env['EXHUNT_SHARED'];
+  if (env) return env;
+  let dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+  for (;;) {
+    const candidate = path.join(path.dirname(dir), 'shared');
+    if (existsSync(path.join(candidate, 'samples'))) return candidate;
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error('shared/samples not found next to the checkout; set EXHUNT_SHARED');
+    dir = up;
+  }
 }
 
 export const FIXED_TIME = Date.parse('2026-01-01T00:00:00Z');

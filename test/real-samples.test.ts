@@ -5,10 +5,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { byRule, collection, huntFixed } from './helpers.js';
+import { byRule, collection, huntFixed, sharedDir } from './helpers.js';
 
-const SHARED = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'samples');
+const SHARED = path.join(sharedDir(), 'samples');
 
 /** The fenced code blocks of a Markdown file, in order. */
 function codeBlocks(md: string): string[] {
