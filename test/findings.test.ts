@@ -10,6 +10,7 @@ import { Rng } from '../tools/corpus/rng.js';
 const det: Detector = {
   id: 'test-rule',
   title: 'test',
+  story: 'tested',
   appliesTo: ['iis'],
   needles: ['x'],
   cves: ['CVE-2021-26855'],
@@ -86,7 +87,7 @@ describe('finding accumulation', () => {
 
 const coverage = (sources: Coverage['sources']): Coverage => ({ sources, files: [] });
 const finding = (stage: Stage, severity: Severity, ip?: string): Finding => ({
-  id: `F-${stage}`, rule: 'r', title: `${stage} finding`, severity, stage, cves: [], attack: [], count: 1, summary: '', explanation: '', remediation: [`fix ${stage}`],
+  id: `F-${stage}`, rule: 'r', title: `${stage} finding`, severity, stage, cves: [], attack: [], count: 1, summary: '', story: `${stage} happened`, explanation: '', remediation: [`fix ${stage}`],
   details: ip ? { clientIp: [ip] } : {}, evidence: [], time: '2021-03-03T00:00:00.000Z',
 });
 
@@ -98,7 +99,9 @@ describe('verdict', () => {
     assert.equal(computeVerdict([finding('info', 'low')], coverage([iis])).status, 'NOTHING FOUND');
     assert.equal(computeVerdict([finding('scan', 'low', '192.0.2.9')], coverage([iis])).status, 'SCANNED ONLY');
     assert.equal(computeVerdict([finding('scan', 'low'), finding('attempt', 'medium')], coverage([iis])).status, 'EXPLOITATION ATTEMPTED');
-    assert.equal(computeVerdict([finding('attempt', 'medium'), finding('compromise', 'critical')], coverage([iis])).status, 'COMPROMISED');
+    const v = computeVerdict([finding('attempt', 'medium'), finding('compromise', 'critical')], coverage([iis]));
+    assert.equal(v.status, 'COMPROMISED');
+    assert.equal(v.summary, 'An attack succeeded: compromise happened.');
   });
 
   test('attacker IPs, coverage in words, missing sources, next steps', () => {

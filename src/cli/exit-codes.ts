@@ -4,6 +4,6 @@ export const EXIT = {
   clean: 0,
   /** At least one finding at or above the threshold. */
   findings: 1,
-  /** Bad command line, an input that cannot be opened, or an unexpected failure. */
+  /** Bad command line, an input that cannot be opened, no readable log in it, or an unexpected failure. */
   error: 2,
 } as const;

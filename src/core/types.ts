@@ -95,6 +95,8 @@ export interface Finding {
   count: number;
   clientIp?: string;
   summary: string;
+  /** What happened, in a few words ("web shell used"), for the verdict's account of the intrusion. */
+  story: string;
   explanation: string;
   remediation: string[];
   /** Distinct values worth showing (targets, statuses, user agents…), each list sorted and capped. */

@@ -64,9 +64,13 @@ export function computeVerdict(findings: readonly Finding[], coverage: Coverage)
   const worst = [...findings].sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || stageRank(b.stage) - stageRank(a.stage))[0];
   let summary: string;
   switch (status) {
-    case 'COMPROMISED':
-      summary = `An attack succeeded: ${worst!.title}.`;
+    case 'COMPROMISED': {
+      // What happened, each kind once, in the order it first happened.
+      const done = findings.filter((f) => f.stage === 'compromise').sort((a, b) => ((a.time ?? '~') < (b.time ?? '~') ? -1 : 1));
+      const story = [...new Set(done.map((f) => f.story))];
+      summary = `An attack succeeded: ${story.join(', ')}.`;
       break;
+    }
     case 'EXPLOITATION ATTEMPTED':
       summary = `Exploitation was attempted but no success is visible in the logs (most serious: ${worst!.title}).`;
       break;

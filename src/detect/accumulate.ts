@@ -8,12 +8,12 @@ import type { Evidence, Finding, LogEvent, Severity, Stage } from '../core/types
 import { severityRank, stageRank } from '../core/types.js';
 import type { Detector, Hit } from './types.js';
 
-export const EVIDENCE_PER_FINDING = 20;
+export const EVIDENCE_PER_FINDING = 50;
 export const EXCERPT_CHARS = 2000;
 const FACET_KEEP = 200;
 const FACET_SHOW = 20;
 /** A rule that matches more distinct keys than this stops opening new groups (a flood, not findings). */
-export const GROUPS_PER_RULE = 5000;
+export const GROUPS_PER_RULE = 2000;
 
 interface EvidenceEntry {
   sev: number;
@@ -29,6 +29,7 @@ interface Representative {
   pos: number;
   title: string;
   summary: string;
+  story: string;
   explanation: string;
   remediation: string[];
   clientIp?: string;
@@ -140,6 +141,7 @@ export class FindingAccumulator {
       pos: ev.prov.offset,
       title: hit.title,
       summary: hit.summary,
+      story: hit.story ?? det.story,
       explanation: hit.explanation ?? det.explanation,
       remediation: [...(hit.remediation ?? det.remediation)],
     };
@@ -241,6 +243,7 @@ export class FindingAccumulator {
         attack: g.attack,
         count: g.count,
         summary: g.rep.summary,
+        story: g.rep.story,
         explanation: g.rep.explanation,
         remediation: g.rep.remediation,
         details,

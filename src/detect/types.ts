@@ -11,6 +11,8 @@ export interface Hit {
   stage: Stage;
   /** One line for this record: what happened, with the values that matter. */
   summary: string;
+  /** Overrides the detector's story for this kind of hit. */
+  story?: string;
   /** Overrides the detector's explanation / remediation / CVEs for this kind of hit. */
   explanation?: string;
   remediation?: readonly string[];
@@ -38,6 +40,8 @@ export interface Detector {
   cves: readonly string[];
   /** MITRE ATT&CK technique ids. */
   attack: readonly string[];
+  /** What a successful finding means happened, in a few words ("web shell used"): the verdict tells the intrusion with these. */
+  story: string;
   /** Plain-language meaning of a finding, for non-experts. */
   explanation: string;
   remediation: readonly string[];

@@ -163,5 +163,11 @@ export async function huntCommand(argv: string[], io: Io): Promise<number> {
     io.stdout.write(text);
   }
   const threshold = severityRank(minSeverity);
-  return report.findings.some((f) => severityRank(f.severity) >= threshold) ? EXIT.findings : EXIT.clean;
+  if (report.findings.some((f) => severityRank(f.severity) >= threshold)) return EXIT.findings;
+  if (report.coverage.files.length === 0) {
+    // "Nothing found" must never mean "nothing read".
+    if (!o.quiet) io.stderr.write('exhunt: error: no log file in the input could be read; nothing was checked\n');
+    return EXIT.error;
+  }
+  return EXIT.clean;
 }

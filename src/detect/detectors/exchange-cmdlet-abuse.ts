@@ -17,6 +17,7 @@ const WEB_TARGET = /\.(aspx|ashx|asmx|asp)\b|\\\\(localhost|127\.0\.0\.1|\[?::1\
 export const exchangeCmdletAbuse: Detector = {
   id: 'exchange-cmdlet-abuse',
   title: 'Exchange cmdlets used to plant files or steal mailboxes',
+  story: 'mailbox exported into a web folder',
   appliesTo: ['exchange-rps-cmdlet'],
   needles: ['mailboxexportrequest', 'managementroleassignment', 'new-exchangecertificate'],
   cves: ['CVE-2021-31207'],

@@ -13,6 +13,7 @@ const EXPORT_TOOL = /^\/ecp\/[^/]+\/exporttool\/microsoft\.exchange\.ediscovery\
 export const exchangeVersionFingerprint: Detector = {
   id: 'exchange-version-fingerprint',
   title: 'Exchange version fingerprinting',
+  story: 'version fingerprinted',
   appliesTo: ['iis', 'exchange-httpproxy'],
   needles: ['/ecp/'],
   cves: [],

@@ -14,6 +14,7 @@ const BENIGN_CLIENTS = ['clientinfo', 'microsoft winrm client', 'exchange backen
 export const owassrf: Detector = {
   id: 'exchange-owassrf',
   title: 'OWASSRF exploitation (CVE-2022-41080, CVE-2022-41082)',
+  story: 'OWASSRF exploited (remote PowerShell)',
   appliesTo: ['iis', 'exchange-httpproxy'],
   needles: ['/powershell'],
   cves: ['CVE-2022-41080', 'CVE-2022-41082'],

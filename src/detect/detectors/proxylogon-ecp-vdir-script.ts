@@ -18,6 +18,7 @@ const MARKUP = /<\s*\/?\s*[a-z!%?]|&lt;|&#x?0*3c|\brunat\s*=|\beval\s*\(|\breque
 export const proxylogonEcpVdirScript: Detector = {
   id: 'exchange-proxylogon-ecp-vdir-script',
   title: 'Script planted in a virtual directory URL (CVE-2021-27065)',
+  story: 'web shell planted in a virtual directory (CVE-2021-27065)',
   appliesTo: ['exchange-ecp-server', 'exchange-ecp-activity'],
   needles: ['virtualdirectory'],
   cves: ['CVE-2021-27065'],

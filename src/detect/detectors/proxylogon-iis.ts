@@ -33,6 +33,7 @@ const CRAWLER_UAS = [
 export const proxylogonIis: Detector = {
   id: 'exchange-proxylogon-iis',
   title: 'ProxyLogon request pattern in IIS logs (CVE-2021-26855)',
+  story: 'ProxyLogon exploited (CVE-2021-26855)',
   appliesTo: ['iis'],
   needles: ['/ecp/', '/owa/auth/'],
   cves: ['CVE-2021-26855'],

@@ -26,6 +26,7 @@ export function isOabTempPath(winPath: string, exchangePath?: string): boolean {
 export const proxylogonOabFileWrite: Detector = {
   id: 'exchange-proxylogon-oab-file-write',
   title: 'OAB generator wrote a file outside its folder (CVE-2021-26858)',
+  story: 'file written by the OAB generator (CVE-2021-26858)',
   appliesTo: ['exchange-oab-generator'],
   needles: ['download failed'],
   cves: ['CVE-2021-26858'],

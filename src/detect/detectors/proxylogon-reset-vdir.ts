@@ -17,6 +17,7 @@ const RESET_SCHEMA = /schema=Reset\w*VirtualDirectory/i;
 export const proxylogonResetVdir: Detector = {
   id: 'exchange-proxylogon-reset-vdir',
   title: 'Virtual directory reset used to write a file (CVE-2021-27065)',
+  story: 'web shell written to disk (CVE-2021-27065)',
   appliesTo: ['exchange-httpproxy', 'iis'],
   needles: ['virtualdirectory'],
   cves: ['CVE-2021-27065', 'CVE-2021-26855'],

@@ -16,6 +16,7 @@ const ANCHOR = /^ServerInfo~([^/]*)(\/.*)$/i;
 export const proxylogonSsrfHttpProxy: Detector = {
   id: 'exchange-proxylogon-ssrf',
   title: 'ProxyLogon SSRF (CVE-2021-26855) in HttpProxy logs',
+  story: 'ProxyLogon exploited (CVE-2021-26855)',
   appliesTo: ['exchange-httpproxy'],
   needles: ['serverinfo~'],
   cves: ['CVE-2021-26855'],
@@ -70,6 +71,7 @@ export const proxylogonSsrfHttpProxy: Detector = {
         severity: ok ? 'critical' : 'medium',
         stage: ok ? 'compromise' : 'attempt',
         summary: `${what}. Requests to /ews/exchange.asmx through the SSRF read mailboxes without a password.`,
+        story: 'mailboxes read through EWS',
         remediation: [PATCH_MARCH_2021, REVIEW_MAILBOXES, PRESERVE_FIRST],
       };
     }

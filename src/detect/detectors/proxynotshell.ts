@@ -14,6 +14,7 @@ import { clip, reachedBackend, statusText } from '../web.js';
 export const proxynotshell: Detector = {
   id: 'exchange-proxynotshell',
   title: 'ProxyNotShell exploitation (CVE-2022-41040, CVE-2022-41082)',
+  story: 'ProxyNotShell exploited (remote PowerShell)',
   appliesTo: ['iis', 'exchange-httpproxy'],
   needles: ['autodiscover.json'],
   cves: ['CVE-2022-41040', 'CVE-2022-41082'],

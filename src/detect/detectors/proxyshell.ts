@@ -11,6 +11,7 @@ import { clip, reachedBackend, statusText } from '../web.js';
 export const proxyshell: Detector = {
   id: 'exchange-proxyshell',
   title: 'ProxyShell exploitation (CVE-2021-34473, CVE-2021-34523, CVE-2021-31207)',
+  story: 'ProxyShell exploited',
   appliesTo: ['iis', 'exchange-httpproxy'],
   needles: ['autodiscover.json', 'x-rps-cat'],
   cves: ['CVE-2021-34473', 'CVE-2021-34523', 'CVE-2021-31207'],
@@ -45,6 +46,7 @@ export const proxyshell: Detector = {
           severity: ok ? 'critical' : 'medium',
           stage: ok ? 'compromise' : 'attempt',
           summary: `${what}.${ok ? ' The back end accepted the PowerShell session: the attacker could run Exchange cmdlets as an administrator.' : ''}`,
+          story: 'ProxyShell exploited (remote PowerShell)',
           remediation: ok ? [PATCH_PROXYSHELL, HUNT_WEB_SHELLS, REVIEW_MAILBOXES, CALL_A_PROFESSIONAL, PRESERVE_FIRST] : [PATCH_PROXYSHELL],
         };
       case 'ews':
@@ -54,6 +56,7 @@ export const proxyshell: Detector = {
           severity: ok ? 'critical' : 'medium',
           stage: ok ? 'compromise' : 'attempt',
           summary: `${what}.${ok ? ' EWS answered: mail could be read or sent without a password.' : ''}`,
+          story: 'mailboxes read through EWS',
           remediation: ok ? [PATCH_PROXYSHELL, REVIEW_MAILBOXES, PRESERVE_FIRST] : [PATCH_PROXYSHELL],
         };
       case 'mapi':

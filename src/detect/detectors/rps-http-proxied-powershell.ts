@@ -12,6 +12,7 @@ const BENIGN_CLIENTS = ['', 'clientinfo', 'microsoft winrm client', 'exchange ba
 export const rpsHttpProxiedPowershell: Detector = {
   id: 'exchange-rps-http-anomalous-client',
   title: 'Remote PowerShell used from a non-PowerShell client (ProxyNotShell / OWASSRF)',
+  story: 'remote PowerShell abused',
   appliesTo: ['exchange-rps-http'],
   needles: null,
   cves: ['CVE-2022-41040', 'CVE-2022-41080', 'CVE-2022-41082'],

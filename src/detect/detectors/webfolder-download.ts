@@ -16,6 +16,7 @@ const WEB_FOLDERS = /^\/(aspnet_client|owa\/auth|ecp|oab)\//;
 export const webfolderDownload: Detector = {
   id: 'webfolder-dump-or-archive-download',
   title: 'Memory dump or archive downloaded from a web folder',
+  story: 'data downloaded from a web folder',
   appliesTo: ['iis', 'exchange-httpproxy'],
   // Dumps anywhere; archives only where Exchange serves files from disk (see WEB_FOLDERS).
   needles: ['.dmp', '/aspnet_client/', '/owa/auth/', '/ecp/', '/oab/'],
@@ -42,6 +43,7 @@ export const webfolderDownload: Detector = {
       clientIp: ip,
       facets: { status: statusText(web.status), method: web.method },
       title: dump ? `Memory dump downloaded: ${web.stem}` : `Archive downloaded from a web folder: ${web.stem}`,
+      story: dump ? 'memory dump downloaded (credentials)' : 'data downloaded from a web folder',
       severity: ok ? (dump ? 'critical' : 'high') : 'medium',
       stage: ok ? 'compromise' : 'attempt',
       summary: `${ip}: ${web.method} ${web.stem} (status ${statusText(web.status)}).${ok ? ' The file was served: its contents left the server.' : ''}${dump ? ' A .dmp file is a process memory dump; from LSASS it contains credentials.' : ''}`,

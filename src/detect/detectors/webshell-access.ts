@@ -36,6 +36,7 @@ function placeOf(path: string): Place | undefined {
 export const webshellAccess: Detector = {
   id: 'exchange-webshell-access',
   title: 'Request for a web shell in an Exchange web folder',
+  story: 'web shell used',
   appliesTo: ['iis', 'exchange-httpproxy'],
   needles: ['/owa/auth/', '/ecp/', '/aspnet_client/', '/oab/'],
   cves: [],

@@ -15,6 +15,7 @@ const COMMAND =
 export const webshellCommands: Detector = {
   id: 'webshell-command-in-query',
   title: 'Operating-system command sent in a request',
+  story: 'commands run through a web shell',
   appliesTo: ['iis', 'exchange-httpproxy'],
   // A command only runs if a script page receives it, so the prefilter is the page type.
   needles: ['.asp', '.ashx'],

@@ -18,6 +18,7 @@ const FAKE_CRAWLER_UAS = ['googlebot/', 'baiduspider/'];
 export const webshellTunnelAndTools: Detector = {
   id: 'webshell-tunnel-or-tool',
   title: 'Web shell tunnel or web-shell manager traffic',
+  story: 'tunnel or web-shell tool used',
   appliesTo: ['iis', 'exchange-httpproxy'],
   // Tunnels and web-shell managers talk to script pages; fake crawlers were seen on the web folders.
   needles: ['.asp', '.ashx', '/aspnet_client/', '/owa/auth/'],

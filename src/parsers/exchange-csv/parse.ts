@@ -23,7 +23,7 @@ const LOG_TYPES: LogTypeRule[] = [
   { logType: /^HttpProxy/i, source: 'exchange-httpproxy' },
   { logType: /^ECP Server/i, source: 'exchange-ecp-server' },
   { logType: /^ECP Activity/i, source: 'exchange-ecp-activity' },
-  { logType: /OAB ?Gen/i, source: 'exchange-oab-generator' },
+  { logType: /OAB|Offline Address Book/i, source: 'exchange-oab-generator' },
   { logType: /Rps.*Http|Http.*Rps|PowerShell.*Http/i, source: 'exchange-rps-http' },
   { logType: /Rps.*Cmdlet|Cmdlet.*Rps|PowerShell.*Cmdlet/i, source: 'exchange-rps-cmdlet' },
 ];
@@ -76,8 +76,9 @@ function sniffExchange(head: Head): Sniff | undefined {
   const schema = fields ?? plainHeader;
   let source: SourceKind | undefined;
   if (logType) source = LOG_TYPES.find((r) => r.logType.test(logType!))?.source;
-  if (!source && schema) source = sourceFromFields(schema, head.rel);
+  // The OAB generator log's layout is undocumented; its folder name is the surest sign.
   if (!source && /(^|\/)OABGeneratorLog\//i.test(head.rel) && ISO_TIME.test(head.text)) source = 'exchange-oab-generator';
+  if (!source && schema) source = sourceFromFields(schema, head.rel);
   if (!source) {
     if (exchange && logType) {
       return { parser: 'exchange-csv', source: 'exchange-httpproxy', format: `Exchange ${logType}`, unsupported: `Exchange log type "${logType}" is not analysed yet` };
