@@ -102,6 +102,14 @@ describe('exhunt CLI', () => {
     assert.equal(quiet.stderr, '');
   });
 
+  test('a collection with no readable log exits 2: nothing found is not nothing read', async () => {
+    const root = collection({ 'notes.txt': 'hello\n', 'broken.log': 'garbage\n' });
+    const r = await runCli(['hunt', root, '--format', 'json']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /no log file in the input could be read; nothing was checked/);
+    assert.equal(JSON.parse(r.stdout).verdict.status, 'NOTHING FOUND');
+  });
+
   test('progress is drawn only on a terminal', async () => {
     const tty = await runCli(['hunt', '--demo', '--format', 'json'], {}, true);
     assert.match(tty.stderr, /exhunt: \d+\/\d+ files · /);
