@@ -41,6 +41,11 @@ describe('IIS W3C parser', () => {
     assert.equal(ev.fields['cafeReqId'], 'r1');
   });
 
+  test('HTTP.sys error logs are named and skipped, not misread', async () => {
+    const p = await parseText('#Software: Microsoft HTTP API 2.0\n#Version: 1.0\n#Date: 2021-03-05 00:00:00\n#Fields: date time c-ip c-port s-ip s-port cs-version cs-method cs-uri streamid sc-status s-siteid s-reason s-queuename\n', 'HTTPERR/httperr1.log');
+    assert.equal(p.sniff?.unsupported, 'HTTP.sys error log (HTTPERR) is not analysed yet');
+  });
+
   test('reads header-less excerpts with the default field layout', async () => {
     const p = await parseText('2021-03-05 03:06:27 xxx GET /owa/auth/RedirSuiteServerProxy.aspx &CorrelationID=<empty>;&cafeReqId=c; 443 - 139.162.202.236 Mozilla/5.0 - 200 0 0 133\n');
     assert.equal(p.sniff?.source, 'iis');

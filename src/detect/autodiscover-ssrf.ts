@@ -18,7 +18,8 @@ export interface AutodiscoverSsrf {
 }
 
 // `@<anything but a separator>/<path>` after autodiscover.json: the part the front end forwards.
-const AT_PATH = /@[^?&/\s]*(\/[^\s?&]*)/;
+// The path needs a segment: `…/v1.0/user@contoso.com/` is a client's trailing slash.
+const AT_PATH = /@[^?&/\s]*(\/[^\s?&/][^\s?&]*)/;
 
 function classify(path: string, url: string): AutodiscoverTarget {
   if (path.startsWith('/powershell') || url.includes('x-rps-cat=')) return 'powershell';

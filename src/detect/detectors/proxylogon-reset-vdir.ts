@@ -9,9 +9,10 @@
 // i.e. the back end saw the machine account — the SSRF, not an administrator).
 import type { Detector, Hit } from '../types.js';
 import { HUNT_WEB_SHELLS, PATCH_MARCH_2021, PRESERVE_FIRST } from '../remediation.js';
+import { isSsrfBackend, parseServerInfoAnchor } from '../serverinfo-anchor.js';
 import { queryOf, statusText } from '../web.js';
 
-const RESET_ANCHOR = /^ServerInfo~[^/]*\/.*Reset\w*VirtualDirectory#/i;
+const RESET_PATH = /Reset\w*VirtualDirectory#/i;
 const RESET_SCHEMA = /schema=Reset\w*VirtualDirectory/i;
 
 export const proxylogonResetVdir: Detector = {
@@ -35,7 +36,9 @@ export const proxylogonResetVdir: Detector = {
     let via: string;
     if (ev.source === 'exchange-httpproxy') {
       const anchor = ev.fields['AnchorMailbox'] ?? '';
-      if (!RESET_ANCHOR.test(anchor) || web.user !== '') return undefined;
+      const parsed = parseServerInfoAnchor(anchor);
+      if (!parsed || !RESET_PATH.test(parsed.path)) return undefined;
+      if (web.user !== '' && !isSsrfBackend(parsed.backend)) return undefined;
       via = `AnchorMailbox ${anchor}`;
     } else {
       if (!/\/ecp\/DDI\/DDIService\.svc\/SetObject$/i.test(web.stem) || !RESET_SCHEMA.test(queryOf(web))) return undefined;

@@ -3,15 +3,16 @@
 // back-end URL of the attacker's choice.
 // Sources: Microsoft HAFNIUM blog 2021-03-02 (AuthenticatedUser empty and AnchorMailbox like
 // 'ServerInfo~*/*'); microsoft/CSS-Exchange Security/src/Test-ProxyLogon.ps1 Get-Cve26855 (which
-// *hides* autodiscover and localhost rows — we classify them instead, cf. CSS-Exchange issues #310,
-// #312); MSRC "Guidance for responders" 2021-03-16 (autodiscover.xml only = scanning,
-// /ews/exchange.asmx = mail exfiltration).
+// dropped the empty-user condition on 2021-03-11 — once proxyLogon.ecp hands the attacker a
+// session, later rows carry a user — and *hides* autodiscover and localhost rows, which we classify
+// instead, cf. CSS-Exchange issues #310, #312); MSRC "Guidance for responders" 2021-03-16
+// (autodiscover.xml only = scanning, /ews/exchange.asmx = mail exfiltration).
 import type { Hit } from '../types.js';
 import type { Detector } from '../types.js';
 import { PATCH_MARCH_2021, PRESERVE_FIRST, REVIEW_MAILBOXES, REVIEW_PROXIED_PROTOCOL } from '../remediation.js';
+import { isSsrfBackend, parseServerInfoAnchor } from '../serverinfo-anchor.js';
 import { clip, isSuccess, statusText } from '../web.js';
 
-const ANCHOR = /^ServerInfo~([^/]*)(\/.*)$/i;
 
 export const proxylogonSsrfHttpProxy: Detector = {
   id: 'exchange-proxylogon-ssrf',
@@ -32,12 +33,10 @@ export const proxylogonSsrfHttpProxy: Detector = {
   inspect(ev): Hit | undefined {
     const web = ev.web;
     const anchor = ev.fields['AnchorMailbox'] ?? '';
-    const m = ANCHOR.exec(anchor);
-    if (!m || !web) return undefined;
-    // Exchange's own cross-server proxying carries a user; the attack is anonymous.
-    if (web.user !== '') return undefined;
-    const backend = m[1]!;
-    const path = m[2]!;
+    const parsed = parseServerInfoAnchor(anchor);
+    if (!parsed || !web) return undefined;
+    const { backend, path } = parsed;
+    if (web.user !== '' && !isSsrfBackend(backend)) return undefined;
     const target = path.split('?')[0]!.replace(/#$/, '').toLowerCase();
     const ok = isSuccess(web.status);
     const ip = web.clientIp;

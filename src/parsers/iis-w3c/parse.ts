@@ -60,6 +60,10 @@ function sniffW3c(head: Head): Sniff | undefined {
   const lines = head.text.split(/\r?\n/, 50);
   let software = false;
   for (const line of lines) {
+    if (line.startsWith('#Software: Microsoft HTTP API')) {
+      // HTTP.sys's own error log (HTTPERR): W3C too, but of connections IIS never saw.
+      return { parser: 'iis-w3c', source: 'iis', format: 'HTTP.sys error log', unsupported: 'HTTP.sys error log (HTTPERR) is not analysed yet' };
+    }
     if (line.startsWith('#Software: Microsoft Internet Information Services')) software = true;
     if (line.startsWith('#Fields:')) {
       const fields = line.slice(8).trim().split(/\s+/);
