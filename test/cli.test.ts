@@ -25,7 +25,7 @@ describe('exhunt CLI', () => {
   });
 
   test('usage errors exit 2 with one clear line', async () => {
-    for (const argv of [['frobnicate'], ['hunt'], ['hunt', '--format', 'xml', DEMO], ['hunt', '--min-severity', 'severe', DEMO], ['hunt', '--since', 'yesterday', DEMO], ['hunt', '--bogus', DEMO], ['hunt', '--threads', '0', DEMO], ['hunt', path.join(tempDir(), 'missing')]]) {
+    for (const argv of [['frobnicate'], ['hunt'], ['hunt', '--format', 'xml', DEMO], ['hunt', '--min-severity', 'severe', DEMO], ['hunt', '--since', 'yesterday', DEMO], ['hunt', '--bogus', DEMO], ['hunt', '--threads', '0', DEMO], ['hunt', '--max-line-bytes', '0', DEMO], ['hunt', '--max-line-bytes', '3G', DEMO], ['hunt', path.join(tempDir(), 'missing')]]) {
       const r = await runCli(argv);
       assert.equal(r.code, 2, argv.join(' '));
       assert.match(r.stderr, /^exhunt: error: .+\n/, argv.join(' '));
@@ -125,6 +125,10 @@ describe('exhunt CLI', () => {
     assert.equal(parseTime('--since', '2021-03-01', false), Date.UTC(2021, 2, 1));
     assert.equal(parseTime('--until', '2021-03-01', true), Date.UTC(2021, 2, 2) - 1);
     assert.equal(parseTime('--since', '2021-03-01T12:00:00Z', false), Date.UTC(2021, 2, 1, 12));
+    assert.equal(parseTime('--since', '2021-03-01T12:00', false), Date.UTC(2021, 2, 1, 12), 'no offset: UTC, not the examiner\'s zone');
+    assert.equal(parseTime('--since', '2021-03-01 12:00:00', false), Date.UTC(2021, 2, 1, 12));
+    assert.equal(parseTime('--since', '2021-03-01T12:00+01:00', false), Date.UTC(2021, 2, 1, 11));
+    assert.throws(() => parseTime('--since', 'March 1, 2021', false), /ISO 8601/);
   });
 });
 

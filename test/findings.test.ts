@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Coverage, Finding, LogEvent, Severity, Stage } from '../src/core/types.js';
 import { computeVerdict } from '../src/correlate/verdict.js';
-import { EVIDENCE_PER_FINDING, FindingAccumulator, GROUPS_PER_RULE, findingId } from '../src/detect/accumulate.js';
+import { EVIDENCE_PER_FINDING, FindingAccumulator, findingId } from '../src/detect/accumulate.js';
+import { TIER_LIMITS } from '../src/detect/group-limit.js';
 import type { Detector, Hit } from '../src/detect/types.js';
 import { Rng } from '../tools/corpus/rng.js';
 
@@ -77,11 +78,39 @@ describe('finding accumulation', () => {
     assert.deepEqual(run(forward, 5), run(forward, 1));
   });
 
-  test('a flood of distinct subjects stops at the group limit and is counted', () => {
-    const acc = new FindingAccumulator();
-    for (let i = 0; i < GROUPS_PER_RULE + 10; i++) acc.add(det, hit(`k${i}`, 'low', 'scan'), ev(i));
-    assert.equal(acc.findings().length, GROUPS_PER_RULE);
+  test('a flood of low findings is capped by subject order, and never pushes out a serious one', () => {
+    const limit = TIER_LIMITS.low;
+    const keys = Array.from({ length: limit + 10 }, (_, i) => `k${String(i).padStart(5, '0')}`);
+    const run = (order: string[], parts: number) => {
+      const total = new FindingAccumulator();
+      const chunks = Array.from({ length: parts }, () => new FindingAccumulator());
+      order.forEach((k, n) => chunks[n % parts]!.add(det, hit(k, 'low', 'scan'), ev(n)));
+      // The attack comes last and sorts last: it must survive the flood.
+      chunks[0]!.add(det, hit('zzz-shell', 'critical', 'compromise'), ev(99999));
+      for (const c of chunks) total.merge(c.state());
+      return total;
+    };
+    const acc = run(keys, 1);
+    const f = acc.findings();
+    assert.equal(f.length, limit + 1);
+    assert.equal(f[0]!.severity, 'critical');
     assert.deepEqual(acc.droppedRecords(), { 'test-rule': 10 });
+    const kept = f.filter((x) => x.severity === 'low').map((x) => x.title.split(' ')[1]).sort();
+    assert.deepEqual(kept, keys.slice(0, limit), 'the subjects that sort first are kept');
+    // The same findings whatever the arrival order and the number of threads.
+    const shuffled = [...keys].reverse();
+    const other = run(shuffled, 3);
+    assert.deepEqual(other.findings().map((x) => x.id).sort(), f.map((x) => x.id).sort());
+    assert.deepEqual(other.droppedRecords(), { 'test-rule': 10 });
+  });
+
+  test('long attacker-chosen keys, titles and facet values are clipped', () => {
+    const acc = new FindingAccumulator();
+    const long = 'A'.repeat(5000);
+    acc.add(det, { ...hit(long, 'high', 'attempt'), title: long, facets: { userAgent: long } }, ev(0));
+    const [f] = acc.findings();
+    assert.ok(f!.title.length <= 301);
+    assert.ok(f!.details['userAgent']![0]!.length <= 301);
   });
 });
 

@@ -86,8 +86,8 @@ describe('line scanner', () => {
       let offset = 0;
       const expected: [number, string, boolean][] = [];
       physical.forEach((raw, i) => {
-        const bytes = Buffer.byteLength(raw);
         const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+        const bytes = Buffer.byteLength(line);
         const cand = /needle/i.test(raw);
         const odd = line.length > 0 && !/^[0-9"#]/.test(line);
         if (bytes <= 30 && line.length > 0 && (cand || raw.startsWith('#') || odd)) expected.push([i + 1, line, cand]);
@@ -100,7 +100,7 @@ describe('line scanner', () => {
       );
       assert.equal(result.lines, text.length === 0 ? 0 : physical.length, `round ${round}`);
       assert.equal(result.bytes, data.length);
-      const tooLong = physical.map((raw, i) => [i + 1, Buffer.byteLength(raw)] as const).filter(([, b]) => b > 30);
+      const tooLong = physical.map((raw, i) => [i + 1, Buffer.byteLength(raw.replace(/\r$/, ''))] as const).filter(([, b]) => b > 30);
       assert.deepEqual(
         seen.issues.filter((i) => i.code === 'E_LINE_TOO_LONG').map((i) => i.lineNo),
         tooLong.map(([l]) => l),
@@ -108,6 +108,19 @@ describe('line scanner', () => {
       );
       void offset;
     }
+  });
+
+  test('a byte order mark in the middle (concatenated logs) still starts a directive', async () => {
+    const data = Buffer.concat([Buffer.from('#Fields: a\n1 x\n'), Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('#Fields: b\n2 needle\n')]);
+    const { result, seen } = await scan(data, ['needle']);
+    assert.deepEqual(seen.lines.map((l) => l.text), ['#Fields: a', '#Fields: b', '2 needle']);
+    assert.equal(result.dataLines, 2);
+  });
+
+  test('the line limit counts content, not the CR of a CRLF line end', async () => {
+    const { seen } = await scan(`1 needle${'x'.repeat(22)}\r\n`, ['needle'], { maxLine: 30 });
+    assert.equal(seen.issues.length, 0);
+    assert.equal(seen.lines.length, 1);
   });
 
   test('CRLF line ends and a UTF-8 byte order mark are not part of the text', async () => {

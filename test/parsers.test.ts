@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { splitCsvLine } from '../src/parsers/exchange-csv/csv.js';
-import { decodeIisUserAgent, parseW3cTime, splitExchangeQueryTail } from '../src/parsers/iis-w3c/parse.js';
+import { clientAddress, decodeIisUserAgent, isPrivateAddress, parseW3cTime, splitExchangeQueryTail } from '../src/parsers/iis-w3c/parse.js';
 import { HTTPPROXY_FIELDS_2013, exchangeHeader } from '../tools/corpus/formats.js';
 import { parseText } from './parse-harness.js';
 
@@ -21,6 +21,7 @@ describe('IIS W3C parser', () => {
     });
     assert.deepEqual(splitExchangeQueryTail('proxy&port=3389&ip=127.0.0.1'), { query: 'proxy&port=3389&ip=127.0.0.1' });
     assert.deepEqual(splitExchangeQueryTail('xCorrelationID=1'), { query: 'xCorrelationID=1' });
+    assert.deepEqual(splitExchangeQueryTail('a=1&CorrelationID=;cmd=whoami'), { query: 'a=1&CorrelationID=;cmd=whoami' }, 'only the exact tail is split off');
   });
 
   test('decodes + in user agents and reads times as UTC', () => {
@@ -31,7 +32,16 @@ describe('IIS W3C parser', () => {
     assert.ok(Number.isNaN(parseW3cTime('garbage', '03:06:27')));
   });
 
-  test('builds the web view; "-" is empty; X-Forwarded-For wins over the load balancer address', async () => {
+  test('client address: X-Forwarded-For only behind a private proxy, its right-most public hop', () => {
+    assert.equal(clientAddress('203.0.113.9', '10.1.1.10'), '203.0.113.9', 'a public c-ip is the client; a claimed XFF is ignored');
+    assert.equal(clientAddress('10.9.9.9', '10.1.1.10,+198.51.100.66'), '198.51.100.66', 'the hop the proxy saw, not what the client claimed');
+    assert.equal(clientAddress('10.9.9.9', '198.51.100.1, 203.0.113.9'), '203.0.113.9');
+    assert.equal(clientAddress('10.9.9.9', '10.20.1.5'), '10.20.1.5', 'an internal client behind the proxy');
+    assert.equal(clientAddress('10.9.9.9', ''), '10.9.9.9');
+    assert.ok(isPrivateAddress('172.31.0.1') && !isPrivateAddress('172.32.0.1') && isPrivateAddress('fd00::1') && !isPrivateAddress('2001:db8::1'));
+  });
+
+  test('builds the web view; "-" is empty; behind a proxy, X-Forwarded-For names the client', async () => {
     const text = `${IIS_HEAD.replace('time-taken', 'time-taken X-Forwarded-For')}2021-03-05 03:06:27 10.0.0.5 GET /owa/auth/logon.aspx url=x&CorrelationID=<empty>;&cafeReqId=r1; 443 - 10.9.9.9 Mozilla/5.0+(X) - 200 0 0 133 203.0.113.9,+10.9.9.9\n`;
     const p = await parseText(text);
     assert.equal(p.events.length, 1);

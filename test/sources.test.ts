@@ -121,6 +121,32 @@ describe('hostile input', () => {
     assert.equal(byRule(report, 'exchange-webshell-access')[0]!.evidence[0]!.line, 6);
   });
 
+  test('a flood of probes cannot push a web shell out of the report', async () => {
+    const probes = Array.from({ length: 2500 }, (_, i) =>
+      iisLine({ time: T + i, serverIp: '10.0.0.5', method: 'GET', stem: `/aspnet_client/probe${i}.aspx`, query: '', port: 443, user: '', clientIp: '192.0.2.7', userAgent: 'scanner', status: 404, timeTaken: 1 }),
+    );
+    const shell = iisLine({ time: T + 5000, serverIp: '10.0.0.5', method: 'POST', stem: '/owa/auth/zzz.aspx', query: '', port: 443, user: '', clientIp: '198.51.100.9', userAgent: 'x', status: 200, timeTaken: 1 });
+    const report = await huntFixed([collection({ 'u_ex.log': `${iisHeader(T)}${[...probes, shell].join('\r\n')}\r\n` })]);
+    assert.equal(report.verdict.status, 'COMPROMISED');
+    assert.ok(report.findings.some((f) => f.severity === 'critical' && f.title.includes('/owa/auth/zzz.aspx')));
+    assert.deepEqual(report.errors.map((e) => e.code), ['E_LIMIT']);
+  });
+
+  test('hundreds of zipped logs are read without running out of file handles', async () => {
+    const files: Record<string, Buffer> = {};
+    for (let i = 0; i < 40; i++) files[`month${String(i).padStart(2, '0')}.zip`] = buildZip([{ name: `u_ex${i}.log`, data: IIS_LOG }]);
+    const report = await huntFixed([collection(files)], { threads: 2 });
+    assert.deepEqual(report.errors, []);
+    assert.equal(report.coverage.files.length, 40);
+    assert.equal(report.findings[0]!.count, 40);
+  });
+
+  test('two zip entries with one name stay apart', async () => {
+    const root = collection({ 'twice.zip': buildZip([{ name: 'u_ex.log', data: IIS_LOG }, { name: 'u_ex.log', data: IIS_LOG }]) });
+    const report = await huntFixed([root]);
+    assert.deepEqual(report.coverage.files.map((f) => f.file), ['twice.zip/u_ex.log', 'twice.zip/u_ex.log (duplicate 2)']);
+  });
+
   test('zip limits are configurable', async () => {
     const root = collection({ 'z.zip': buildZip([{ name: 'u_ex.log', data: IIS_LOG + 'x'.repeat(3_000_000) + '\n' }]) });
     const strict = await huntFixed([root], { limits: { maxZipTotalBytes: 1000 } });

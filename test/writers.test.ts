@@ -60,10 +60,13 @@ describe('writers', () => {
     assert.ok(rows[1]!.includes(`"'=HYPERLINK(""http://evil"")"`));
   });
 
-  test('JSON keeps the evidence exactly; JSONL is one typed record per line', async () => {
+  test('JSON keeps the evidence exactly but shows no control or direction character; JSONL is one typed record per line', async () => {
     const r = await hostileReport();
-    const json = JSON.parse(writerById('json')!.render(r, { color: false, width: 100 })) as Report;
+    const text = writerById('json')!.render(r, { color: false, width: 100 });
+    assert.doesNotMatch(text, /[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/);
+    const json = JSON.parse(text) as Report;
     assert.ok(json.findings[0]!.evidence[0]!.excerpt.includes('\x1b[2J'));
+    assert.ok(json.findings[0]!.evidence[0]!.excerpt.includes('\u202e'));
     const lines = writerById('jsonl')!.render(r, { color: false, width: 100 }).trimEnd().split('\n').map((l) => JSON.parse(l) as { type: string });
     assert.equal(lines[0]!.type, 'report');
     assert.deepEqual([...new Set(lines.map((l) => l.type))].sort(), ['coverage', 'finding', 'report'].sort());

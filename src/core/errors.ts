@@ -15,7 +15,6 @@ export const ERROR_CODES = {
   zip: 'E_ZIP',
   zipLimit: 'E_ZIP_LIMIT',
   zipPath: 'E_ZIP_PATH',
-  symlink: 'E_SYMLINK',
   limit: 'E_LIMIT',
   internal: 'E_INTERNAL',
 } as const;

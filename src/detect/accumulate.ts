@@ -1,19 +1,22 @@
 // Turns hits into findings. Records with the same rule and key form one group; each group keeps its
-// counts, time span, the most telling evidence (bounded) and distinct facet values (bounded), so
-// memory does not grow with the number of matching lines. Groups from different threads merge in
-// any order to the same result: every choice below is made by a total order, never by arrival.
+// counts, time span, the most telling evidence (bounded) and distinct facet values (bounded, each
+// value clipped), so memory does not grow with the number of matching lines. Groups from different
+// threads merge in any order to the same result: every choice below is made by a total order, never
+// by arrival; how many groups a rule may open is decided by GroupLimiter, which never drops a high or
+// critical finding.
 import { createHash } from 'node:crypto';
 import { isoTime } from '../core/clock.js';
 import type { Evidence, Finding, LogEvent, Severity, Stage } from '../core/types.js';
 import { severityRank, stageRank } from '../core/types.js';
+import { GroupLimiter } from './group-limit.js';
 import type { Detector, Hit } from './types.js';
 
 export const EVIDENCE_PER_FINDING = 50;
 export const EXCERPT_CHARS = 2000;
 const FACET_KEEP = 200;
 const FACET_SHOW = 20;
-/** A rule that matches more distinct keys than this stops opening new groups (a flood, not findings). */
-export const GROUPS_PER_RULE = 2000;
+/** Longest key, title or facet value kept: they quote attacker-controlled text. */
+const TEXT_CAP = 300;
 
 interface EvidenceEntry {
   sev: number;
@@ -98,8 +101,13 @@ function unionSorted(a: readonly string[], b: readonly string[]): string[] {
   return [...new Set([...a, ...b])].sort();
 }
 
-function addFacet(facets: Record<string, string[]>, name: string, value: string): void {
-  if (!value) return;
+function clipText(s: string): string {
+  return s.length > TEXT_CAP ? `${s.slice(0, TEXT_CAP)}…` : s;
+}
+
+function addFacet(facets: Record<string, string[]>, name: string, raw: string): void {
+  if (!raw) return;
+  const value = clipText(raw);
   const list = (facets[name] ??= []);
   if (list.includes(value)) return;
   list.push(value);
@@ -122,11 +130,29 @@ export function findingId(rule: string, key: string): string {
 
 export class FindingAccumulator {
   private readonly groups = new Map<string, GroupState>();
-  private readonly perRule = new Map<string, number>();
+  private readonly limiter = new GroupLimiter();
   private readonly dropped: Record<string, number> = {};
 
+  private drop(rule: string, n: number): void {
+    this.dropped[rule] = (this.dropped[rule] ?? 0) + n;
+  }
+
+  /** Asks the limiter for room; removes what it pushes out. False: the group may not exist. */
+  private placed(rule: string, key: string, severity: Severity): boolean {
+    const { admitted, evicted } = this.limiter.place(rule, key, severity);
+    for (const k of evicted) {
+      const gone = this.groups.get(`${rule}\0${k}`);
+      if (gone) {
+        this.groups.delete(`${rule}\0${k}`);
+        this.drop(rule, gone.count);
+      }
+    }
+    return admitted;
+  }
+
   add(det: Detector, hit: Hit, ev: LogEvent): void {
-    const id = `${det.id}\0${hit.key}`;
+    const key = clipText(hit.key);
+    const id = `${det.id}\0${key}`;
     const sev = severityRank(hit.severity);
     const evidence: Evidence = { input: ev.prov.input, file: ev.prov.file, offset: ev.prov.offset, excerpt: excerptOf(ev.raw) };
     if (ev.prov.line !== undefined) evidence.line = ev.prov.line;
@@ -139,7 +165,7 @@ export class FindingAccumulator {
       input: ev.prov.input,
       file: ev.prov.file,
       pos: ev.prov.offset,
-      title: hit.title,
+      title: clipText(hit.title),
       summary: hit.summary,
       story: hit.story ?? det.story,
       explanation: hit.explanation ?? det.explanation,
@@ -148,15 +174,13 @@ export class FindingAccumulator {
     if (hit.clientIp) rep.clientIp = hit.clientIp;
     let g = this.groups.get(id);
     if (!g) {
-      const n = this.perRule.get(det.id) ?? 0;
-      if (n >= GROUPS_PER_RULE) {
-        this.dropped[det.id] = (this.dropped[det.id] ?? 0) + 1;
+      if (!this.placed(det.id, key, hit.severity)) {
+        this.drop(det.id, 1);
         return;
       }
-      this.perRule.set(det.id, n + 1);
       g = {
         rule: det.id,
-        key: hit.key,
+        key,
         severity: hit.severity,
         stage: hit.stage,
         count: 0,
@@ -170,7 +194,14 @@ export class FindingAccumulator {
       };
       this.groups.set(id, g);
     } else {
-      if (sev > severityRank(g.severity)) g.severity = hit.severity;
+      if (sev > severityRank(g.severity)) {
+        g.severity = hit.severity;
+        if (!this.placed(det.id, key, hit.severity)) {
+          this.groups.delete(id);
+          this.drop(det.id, g.count + 1);
+          return;
+        }
+      }
       if (stageRank(hit.stage) > stageRank(g.stage)) g.stage = hit.stage;
       g.first = minTime(g.first, ev.time);
       g.last = maxTime(g.last, ev.time);
@@ -188,21 +219,26 @@ export class FindingAccumulator {
   }
 
   merge(state: AccumulatorState): void {
-    for (const [rule, n] of Object.entries(state.dropped)) this.dropped[rule] = (this.dropped[rule] ?? 0) + n;
+    for (const [rule, n] of Object.entries(state.dropped)) this.drop(rule, n);
     for (const o of state.groups) {
       const id = `${o.rule}\0${o.key}`;
       const g = this.groups.get(id);
       if (!g) {
-        const n = this.perRule.get(o.rule) ?? 0;
-        if (n >= GROUPS_PER_RULE) {
-          this.dropped[o.rule] = (this.dropped[o.rule] ?? 0) + o.count;
+        if (!this.placed(o.rule, o.key, o.severity)) {
+          this.drop(o.rule, o.count);
           continue;
         }
-        this.perRule.set(o.rule, n + 1);
         this.groups.set(id, structuredClone(o));
         continue;
       }
-      if (severityRank(o.severity) > severityRank(g.severity)) g.severity = o.severity;
+      if (severityRank(o.severity) > severityRank(g.severity)) {
+        g.severity = o.severity;
+        if (!this.placed(o.rule, o.key, o.severity)) {
+          this.groups.delete(id);
+          this.drop(o.rule, g.count + o.count);
+          continue;
+        }
+      }
       if (stageRank(o.stage) > stageRank(g.stage)) g.stage = o.stage;
       g.count += o.count;
       g.first = minTime(g.first, o.first);

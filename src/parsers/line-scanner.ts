@@ -65,10 +65,11 @@ interface State {
   lastLineNo: number;
 }
 
-function decodeLine(buf: Buffer, start: number, end: number, fileOffset: number): string {
+function decodeLine(buf: Buffer, start: number, end: number): string {
   if (end > start && buf[end - 1] === CR) end--;
-  // A UTF-8 byte order mark belongs to the file, not to the first field.
-  if (fileOffset === 0 && end - start >= 3 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf) start += 3;
+  // A UTF-8 byte order mark belongs to the file, not to the first field — also in logs
+  // concatenated from several files, where one starts a line in the middle.
+  if (end - start >= 3 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf) start += 3;
   return buf.toString('utf8', start, end);
 }
 
@@ -110,9 +111,7 @@ function processRegion(
     }
   }
   let ci = 0;
-  // A directive on the first line may sit behind a UTF-8 byte order mark.
-  const bom = fileOffset === 0 && s.startsWith('\xef\xbb\xbf') ? 3 : 0;
-  let nextDirective = s.charCodeAt(bom) === HASH ? 0 : s.indexOf('\n#');
+  let nextDirective = s.charCodeAt(0) === HASH ? 0 : s.indexOf('\n#');
   if (nextDirective > 0) nextDirective += 1;
 
   const maxLine = opts.maxLineBytes;
@@ -132,9 +131,12 @@ function processRegion(
       directive = true;
       const d = s.indexOf('\n#', pos);
       nextDirective = d === -1 ? -1 : d + 1;
+    } else if (s.charCodeAt(pos) === 0xef && s.startsWith('\xef\xbb\xbf#', pos)) {
+      // A directive behind a byte order mark (first line, or a file appended to another).
+      directive = true;
     }
-    const lineLen = nl - pos;
-    const empty = lineLen === 0 || (lineLen === 1 && s.charCodeAt(pos) === CR);
+    const lineLen = nl > pos && s.charCodeAt(nl - 1) === CR ? nl - pos - 1 : nl - pos;
+    const empty = lineLen === 0;
     if (!empty && !directive) {
       st.result.dataLines++;
       st.lastPos = pos;
@@ -156,7 +158,7 @@ function processRegion(
       const suspect = (c0 < 48 || c0 > 57) && c0 !== 34;
       if (candidate || directive || suspect || st.all) {
         if (candidate) st.result.candidateLines++;
-        handler.line(decodeLine(buf, start + pos, start + nl, fileOffset + pos), lineNo, fileOffset + pos, candidate);
+        handler.line(decodeLine(buf, start + pos, start + nl), lineNo, fileOffset + pos, candidate);
         if (st.all) st.all = handler.wantsAll();
       }
     }
@@ -166,7 +168,7 @@ function processRegion(
   // Keep the text of the region's last data line; a later region may not have one.
   if (st.lastLineNo > 0 && st.lastEnd - st.lastPos <= maxLine) {
     st.result.last = {
-      text: decodeLine(buf, start + st.lastPos, start + st.lastEnd, fileOffset + st.lastPos),
+      text: decodeLine(buf, start + st.lastPos, start + st.lastEnd),
       lineNo: st.lastLineNo,
       offset: fileOffset + st.lastPos,
     };
@@ -256,6 +258,7 @@ export async function scanLines(
       }
       skipping = false;
       st.lineNo++;
+      st.result.dataLines++;
       cur.copy(cur, 0, nl + 1, filled);
       fileOffset += nl + 1;
       filled -= nl + 1;
@@ -293,7 +296,10 @@ export async function scanLines(
     skipping = true;
     pending = read(cur, 0);
   }
-  if (skipping) st.lineNo++;
+  if (skipping) {
+    st.lineNo++;
+    st.result.dataLines++;
+  }
   st.result.lines = st.lineNo - 1;
   st.result.endsWithNewline = lastByte === NL;
   return st.result;

@@ -1,5 +1,6 @@
-// Spreads files over worker threads (largest first, one file per message). A worker that dies is
-// replaced; the file it was reading gets an error entry and the run goes on.
+// Spreads files over worker threads (largest first, one file per message). A worker that dies, or
+// that makes no progress on a file for far longer than reading it should take, is replaced; the file
+// it was reading gets an error entry and the run goes on.
 import { Worker } from 'node:worker_threads';
 import { ERROR_CODES } from '../core/errors.js';
 import type { AccumulatorState } from '../detect/accumulate.js';
@@ -19,6 +20,11 @@ const EMPTY: AccumulatorState = { groups: [], dropped: {} };
 /** Heap limit per worker: a pathological file fails alone instead of taking the process down. */
 const WORKER_HEAP_MB = 1536;
 
+/** Time allowed for one file: two minutes plus 1 s per 2 MB — some twenty times the expected time. */
+export function fileBudgetMs(bytes: number): number {
+  return 120_000 + bytes / 2000;
+}
+
 export function runInWorkers(refs: readonly FileRef[], init: ScanInit, threads: number, onFile: FileDone): Promise<void> {
   const queue = [...refs].sort((a, b) => b.size - a.size || (a.rel < b.rel ? -1 : 1));
   let nextId = 0;
@@ -32,7 +38,9 @@ export function runInWorkers(refs: readonly FileRef[], init: ScanInit, threads: 
       running++;
       let current: { id: number; ref: FileRef } | undefined;
       let finished = false;
+      let watchdog: NodeJS.Timeout | undefined;
       const feed = () => {
+        clearTimeout(watchdog);
         const ref = queue.shift();
         if (!ref) {
           current = undefined;
@@ -42,12 +50,19 @@ export function runInWorkers(refs: readonly FileRef[], init: ScanInit, threads: 
         }
         current = { id: nextId++, ref };
         worker.postMessage(current);
+        const budget = fileBudgetMs(ref.size);
+        watchdog = setTimeout(() => {
+          lost(`gave up after ${Math.round(budget / 1000)} s without finishing the file`);
+          void worker.terminate();
+        }, budget);
+        watchdog.unref();
       };
       worker.on('message', (msg: Reply) => {
         if (current && msg.id === current.id) onFile(msg.result, msg.acc);
         feed();
       });
       const lost = (why: string) => {
+        clearTimeout(watchdog);
         if (current) {
           const { ref } = current;
           current = undefined;
@@ -65,6 +80,10 @@ export function runInWorkers(refs: readonly FileRef[], init: ScanInit, threads: 
         }
       };
       worker.on('error', (err) => lost(err.message));
+      worker.on('messageerror', (err) => {
+        lost(`result could not be received: ${err.message}`);
+        void worker.terminate();
+      });
       worker.on('exit', (code) => {
         running--;
         if (!finished) {

@@ -13,6 +13,15 @@ export function terminalSafe(s: string): string {
   });
 }
 
+// In JSON, C0 controls are already escaped by JSON.stringify; these are not, and would reach a
+// terminal or pager that shows the file. They can only occur inside strings, so escaping them
+// keeps the document valid and its values unchanged.
+const UNSAFE_JSON = /[\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+
+export function jsonSafe(json: string): string {
+  return json.replace(UNSAFE_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** One CSV cell: formula triggers neutralised (OWASP CSV injection), quoted when needed. */
 export function csvCell(value: string | number | undefined): string {
   let s = value === undefined ? '' : String(value);

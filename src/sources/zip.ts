@@ -3,12 +3,16 @@
 // streamed through inflate on demand. Nothing is ever extracted to disk.
 // yauzl is the zip reader the Node ecosystem relies on for untrusted archives; we take its
 // raw names (decodeStrings: false) so that one hostile entry name refuses that entry, not the archive.
+import path from 'node:path';
 import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
 import { ERROR_CODES, errorMessage } from '../core/errors.js';
 import type { ReportError, Skipped } from '../core/types.js';
 import { streamByteSource } from './bytes.js';
 import type { ByteSource, FileRef, Limits } from './types.js';
+
+/** Entries one archive may list; beyond that it is a denial-of-service shape, not a collection. */
+const MAX_ENTRIES = 200_000;
 
 /** Entry-name check: relative, no `..`, no drive letter, no NUL. Returns the reason it is refused. */
 export function unsafeEntryName(name: string): string | undefined {
@@ -64,7 +68,7 @@ export interface ZipListing {
  */
 export async function listZip(zipPath: string, input: number, relPrefix: string, limits: Limits): Promise<ZipListing> {
   const out: ZipListing = { files: [], errors: [], skipped: [], uncompressedBytes: 0 };
-  const where = relPrefix || zipPath;
+  const where = relPrefix || path.basename(zipPath);
   let zip: ZipFile;
   let entries: Entry[];
   try {
@@ -81,13 +85,21 @@ export async function listZip(zipPath: string, input: number, relPrefix: string,
     return out;
   }
   zip.close();
+  if (entries.length > MAX_ENTRIES) {
+    out.errors.push({ input, file: where, code: ERROR_CODES.zipLimit, message: `zip archive refused: it lists ${entries.length} entries (limit ${MAX_ENTRIES})` });
+    return out;
+  }
 
   const prefix = relPrefix ? `${relPrefix}/` : '';
+  const seenNames = new Map<string, number>();
   const accepted: ListedEntry[] = [];
   for (const entry of entries) {
     const name = entryName(entry);
-    const rel = prefix + name;
     if (name.endsWith('/')) continue;
+    // Two entries with one name would make evidence ambiguous: the later ones get a suffix.
+    const n = (seenNames.get(name) ?? 0) + 1;
+    seenNames.set(name, n);
+    const rel = prefix + name + (n > 1 ? ` (duplicate ${n})` : '');
     const unsafe = unsafeEntryName(name);
     if (unsafe) {
       out.errors.push({ input, file: rel, code: ERROR_CODES.zipPath, message: `zip entry refused: its name ${unsafe}` });
@@ -147,13 +159,25 @@ export async function listZip(zipPath: string, input: number, relPrefix: string,
   return out;
 }
 
-/** Keeps archives open for the lifetime of one scanning thread so entries are found by offset in O(1). */
+/** Archives a scanning thread keeps open at once; a folder of hundreds of zipped logs must not exhaust file handles. */
+const OPEN_ARCHIVES = 8;
+
+/** Keeps the most recently used archives open so entries are found by offset in O(1). */
 export class ZipReaderCache {
   private readonly open = new Map<string, Promise<{ zip: ZipFile; byOffset: Map<number, Entry> }>>();
 
   private get(zipPath: string) {
     let p = this.open.get(zipPath);
-    if (!p) {
+    if (p) {
+      // Most recently used last; the least recently used is closed first.
+      this.open.delete(zipPath);
+      this.open.set(zipPath, p);
+    } else {
+      while (this.open.size >= OPEN_ARCHIVES) {
+        const [oldest, old] = this.open.entries().next().value as [string, Promise<{ zip: ZipFile }>];
+        this.open.delete(oldest);
+        void old.then((o) => o.zip.close()).catch(() => undefined);
+      }
       p = (async () => {
         const zip = await openZip(zipPath);
         const entries = await readAllEntries(zip);

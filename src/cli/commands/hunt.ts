@@ -27,7 +27,7 @@ Options:
                            on a copy it tells exhunt where Exchange was installed.
       --demo               hunt the bundled demo collection of a compromised server
       --threads N          worker threads (default: one per core for inputs over 64 MiB)
-      --max-line-bytes N   longest line read (default 1M); longer lines are reported and skipped
+      --max-line-bytes N   longest line read (default 1M, 4K–256M); longer lines are reported and skipped
       --max-unzipped N     most bytes one zip archive may expand to (default 256G)
       --max-zip-ratio N    refuse zip entries that expand more than N:1 (default 1000)
       --color / --no-color force or disable colour (NO_COLOR is honoured)
@@ -48,10 +48,16 @@ export function parseSize(flag: string, v: string): number {
   return Math.floor(Number(m[1]) * mult);
 }
 
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/** ISO 8601 only; a time without an offset is UTC, like every time in the logs. */
 export function parseTime(flag: string, v: string, endOfDay: boolean): number {
-  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(v);
-  const t = Date.parse(dateOnly ? `${v}T00:00:00Z` : v);
-  if (Number.isNaN(t)) throw new UsageError(`${flag}: expected an ISO 8601 date or time such as 2021-03-01 or 2021-03-01T12:00:00Z, got "${v}"`);
+  const dateOnly = ISO_DATE.test(v);
+  if (!dateOnly && !ISO_TIME.test(v)) throw new UsageError(`${flag}: expected an ISO 8601 date or time such as 2021-03-01 or 2021-03-01T12:00:00Z, got "${v}"`);
+  const withZone = dateOnly ? `${v}T00:00:00Z` : /(Z|[+-]\d{2}:?\d{2})$/i.test(v) ? v.replace(' ', 'T') : `${v.replace(' ', 'T')}Z`;
+  const t = Date.parse(withZone);
+  if (Number.isNaN(t)) throw new UsageError(`${flag}: not a valid date or time: "${v}"`);
   return dateOnly && endOfDay ? t + 86_400_000 - 1 : t;
 }
 
@@ -112,7 +118,10 @@ export async function huntCommand(argv: string[], io: Io): Promise<number> {
   const until = o.until !== undefined ? parseTime('--until', o.until, true) : undefined;
   if (since !== undefined && until !== undefined && since > until) throw new UsageError('--since is after --until');
   const limits: { maxLineBytes?: number; maxZipTotalBytes?: number; maxZipRatio?: number } = {};
-  if (o['max-line-bytes'] !== undefined) limits.maxLineBytes = parseSize('--max-line-bytes', o['max-line-bytes']);
+  if (o['max-line-bytes'] !== undefined) {
+    limits.maxLineBytes = parseSize('--max-line-bytes', o['max-line-bytes']);
+    if (limits.maxLineBytes < 4096 || limits.maxLineBytes > 256 * 1024 ** 2) throw new UsageError('--max-line-bytes: expected a size from 4K to 256M');
+  }
   if (o['max-unzipped'] !== undefined) limits.maxZipTotalBytes = parseSize('--max-unzipped', o['max-unzipped']);
   if (o['max-zip-ratio'] !== undefined) limits.maxZipRatio = positiveInt('--max-zip-ratio', o['max-zip-ratio']);
 

@@ -12,7 +12,7 @@ import { clip } from '../web.js';
 
 // A file path that ends up on the web server: a script extension, the server's own admin share, or
 // a web folder.
-const WEB_TARGET = /\.(aspx|ashx|asmx|asp)\b|\\\\(localhost|127\.0\.0\.1|\[?::1\]?)\\|\\[a-z]\$\\(inetpub|program files)|\\inetpub\\|\\frontend\\httpproxy\\/i;
+const WEB_TARGET = /\.(aspx|ashx|asmx|asp)\b|\\\\(localhost|127\.0\.0\.1|\[?::1\]?)\\[a-z]\$\\|\\[a-z]\$\\(inetpub|program files)|\\inetpub\\|\\frontend\\httpproxy\\/i;
 
 export const exchangeCmdletAbuse: Detector = {
   id: 'exchange-cmdlet-abuse',
@@ -64,7 +64,9 @@ export const exchangeCmdletAbuse: Detector = {
       return {
         key: 'role-mailbox-import-export',
         title: 'Mailbox Import Export role granted',
-        severity: 'medium',
+        // Microsoft's documented first step for a legitimate PST export; it matters when an export
+        // into a web folder follows (reported on its own).
+        severity: 'low',
         stage: 'info',
         summary: 'New-ManagementRoleAssignment granted the "Mailbox Import Export" role, the step before exporting mailboxes; confirm an administrator did this.',
         remediation: [REVIEW_MAILBOXES],

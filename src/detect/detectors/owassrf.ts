@@ -8,7 +8,8 @@ import type { Detector, Hit } from '../types.js';
 import { CALL_A_PROFESSIONAL, HUNT_WEB_SHELLS, PATCH_PROXYNOTSHELL, PRESERVE_FIRST, RESET_CREDENTIALS } from '../remediation.js';
 import { isSuccess, pathOf, statusText, userAgentOf } from '../web.js';
 
-const OWA_POWERSHELL = /^\/owa\/[^/]*@[^/]*\/powershell/;
+// The first class excludes `@` so that a run of them cannot make the match backtrack.
+const OWA_POWERSHELL = /^\/owa\/[^/@]*@[^/]*\/powershell/;
 const BENIGN_CLIENTS = ['clientinfo', 'microsoft winrm client', 'exchange backend probes'];
 
 export const owassrf: Detector = {

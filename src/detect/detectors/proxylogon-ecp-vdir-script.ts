@@ -10,10 +10,12 @@ import type { Detector, Hit } from '../types.js';
 import { HUNT_WEB_SHELLS, PATCH_MARCH_2021, PRESERVE_FIRST } from '../remediation.js';
 import { clip, decodeUrl } from '../web.js';
 
+/** ECP lines longer than this are exception dumps; the cmdlet and its parameters come first. */
+const MAX_TEXT = 64 * 1024;
 const VDIR_CMDLET = /\b((?:Set|New)-\w*VirtualDirectory)\b/i;
-const URL_PARAM = /\b(\w*Url)\s*=/gi;
+const URL_PARAM = /\b(\w*Url)\s*=/i;
 // Characters and constructs that cannot appear in a valid URI but do in a script payload.
-const MARKUP = /<\s*\/?\s*[a-z!%?]|&lt;|&#x?0*3c|\brunat\s*=|\beval\s*\(|\brequest\s*(?:\[|\(|\.(?:item|form|querystring|params)\b)|javascript:/i;
+const MARKUP = /<\/?[a-z!%?]|&lt;|&#x?0*3c|\brunat\s*=|\beval\s*\(|\brequest\s*(?:\[|\(|\.(?:item|form|querystring|params)\b)|javascript:/i;
 
 export const proxylogonEcpVdirScript: Detector = {
   id: 'exchange-proxylogon-ecp-vdir-script',
@@ -33,34 +35,31 @@ export const proxylogonEcpVdirScript: Detector = {
     'helsecert/2021-march-exchange README.md',
   ],
   inspect(ev): Hit | undefined {
-    const raw = ev.raw;
+    const raw = ev.raw.slice(0, MAX_TEXT);
     const cmd = VDIR_CMDLET.exec(raw);
     if (!cmd) return undefined;
     // Only the text after the cmdlet, up to the next ECP field (`;S:`), belongs to its parameters.
     const from = cmd.index + cmd[0].length;
     const endField = raw.indexOf(';S:', from);
     const params = raw.slice(from, endField === -1 ? raw.length : endField);
-    URL_PARAM.lastIndex = 0;
-    let m: RegExpExecArray | null;
-    while ((m = URL_PARAM.exec(params)) !== null) {
-      const value = params.slice(m.index + m[0].length);
-      const payload = decodeUrl(value);
-      const hit = MARKUP.exec(payload);
-      if (!hit) continue;
-      const cmdlet = cmd[1]!;
-      const param = m[1]!;
-      // ECP doubles quotes inside values; show the payload as it was typed.
-      const shown = clip(value.replace(/^['"]+/, '').replace(/''/g, "'").replace(/""/g, '"'), 200);
-      return {
-        // The same payload planted again (or through another directory) is one finding.
-        key: `${cmdlet.toLowerCase()}|${param.toLowerCase()}|${value.slice(0, 120)}`,
-        title: `Script planted in ${cmdlet} ${param} (CVE-2021-27065)`,
-        severity: 'critical',
-        stage: 'compromise',
-        summary: `${cmdlet} set ${param} to a value containing script: ${shown}`,
-        facets: { cmdlet, parameter: param },
-      };
-    }
-    return undefined;
+    // The first URL parameter; markup anywhere after it in the cmdlet's parameters counts (one
+    // linear pass, whatever the attacker wrote).
+    const m = URL_PARAM.exec(params);
+    if (!m) return undefined;
+    const value = params.slice(m.index + m[0].length);
+    if (!MARKUP.test(decodeUrl(value))) return undefined;
+    const cmdlet = cmd[1]!;
+    const param = m[1]!;
+    // ECP doubles quotes inside values; show the payload as it was typed.
+    const shown = clip(value.replace(/^['"]+/, '').replace(/''/g, "'").replace(/""/g, '"'), 200);
+    return {
+      // The same payload planted again (or through another directory) is one finding.
+      key: `${cmdlet.toLowerCase()}|${param.toLowerCase()}|${value.slice(0, 120)}`,
+      title: `Script planted in ${cmdlet} ${param} (CVE-2021-27065)`,
+      severity: 'critical',
+      stage: 'compromise',
+      summary: `${cmdlet} set ${param} to a value containing script: ${shown}`,
+      facets: { cmdlet, parameter: param },
+    };
   },
 };

@@ -11,16 +11,23 @@ import { HUNT_WEB_SHELLS, PATCH_MARCH_2021, PRESERVE_FIRST } from '../remediatio
 
 const DOWNLOAD_FAILED = /Download failed and temporary file (.*?) needs to be removed/i;
 
-/** Whether a Windows path is the OAB generator's own temp folder (after resolving `..`). */
+/**
+ * Whether a Windows path is inside the OAB generator's own temp folder, `<install>\ClientAccess\OAB\Temp`,
+ * after resolving `..`. Without the install path, a local path whose `ClientAccess\OAB\Temp` sits
+ * in an Exchange installation (not under a web folder) is accepted.
+ */
 export function isOabTempPath(winPath: string, exchangePath?: string): boolean {
   const p = path.win32.normalize(winPath.trim().replace(/^['"]+|['"]+$/g, ''));
   if (p.startsWith('\\\\')) return false; // UNC: never where the OAB generator works
   const lower = p.toLowerCase();
   if (exchangePath) {
-    const base = path.win32.join(exchangePath, 'ClientAccess', 'OAB').toLowerCase();
+    const base = path.win32.join(exchangePath, 'ClientAccess', 'OAB', 'Temp').toLowerCase();
     return lower.startsWith(`${base}\\`);
   }
-  return /^[a-z]:\\.*\\clientaccess\\oab\\/.test(lower);
+  const at = lower.indexOf('\\clientaccess\\oab\\temp\\');
+  if (at === -1 || !/^[a-z]:\\/.test(lower)) return false;
+  const install = lower.slice(0, at);
+  return !/\\(inetpub|wwwroot|aspnet_client|frontend|httpproxy)(\\|$)/.test(install);
 }
 
 export const proxylogonOabFileWrite: Detector = {
@@ -39,7 +46,7 @@ export const proxylogonOabFileWrite: Detector = {
     'microsoft/CSS-Exchange Security/src/Test-ProxyLogon.ps1 (Get-Cve26858)',
   ],
   inspect(ev, ctx): Hit | undefined {
-    const m = DOWNLOAD_FAILED.exec(ev.raw);
+    const m = DOWNLOAD_FAILED.exec(ev.raw.slice(0, 16 * 1024));
     if (!m) return undefined;
     const target = m[1]!.trim().replace(/^['"]+|['"]+$/g, '');
     if (isOabTempPath(target, ctx.exchangePath)) return undefined;

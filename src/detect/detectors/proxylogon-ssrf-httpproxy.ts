@@ -14,6 +14,14 @@ import { isSsrfBackend, parseServerInfoAnchor } from '../serverinfo-anchor.js';
 import { clip, isSuccess, statusText } from '../web.js';
 
 
+const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[?::1\]?)$/i;
+const STATIC_RESOURCE = /^\/(owa|ecp)\/(auth\/)?\d+\.\d+\.\d+(\.\d+)?\/.+\.(css|js|gif|png|jpg|ico|svg|woff2?|ttf|eot|htm|html|xap|manifest)$/;
+
+function backendHost(backend: string): string {
+  const afterAt = backend.slice(backend.lastIndexOf('@') + 1);
+  return afterAt.replace(/:\d+$/, '');
+}
+
 export const proxylogonSsrfHttpProxy: Detector = {
   id: 'exchange-proxylogon-ssrf',
   title: 'ProxyLogon SSRF (CVE-2021-26855) in HttpProxy logs',
@@ -36,8 +44,12 @@ export const proxylogonSsrfHttpProxy: Detector = {
     const parsed = parseServerInfoAnchor(anchor);
     if (!parsed || !web) return undefined;
     const { backend, path } = parsed;
-    if (web.user !== '' && !isSsrfBackend(backend)) return undefined;
+    const cookieShaped = isSsrfBackend(backend);
+    if (web.user !== '' && !cookieShaped) return undefined;
     const target = path.split('?')[0]!.replace(/#$/, '').toLowerCase();
+    // Exchange's own anonymous proxying of a static resource to a server of another version
+    // (`ServerInfo~exch2013/owa/auth/15.0.1497/themes/…`) is not the attack.
+    if (!cookieShaped && STATIC_RESOURCE.test(target)) return undefined;
     const ok = isSuccess(web.status);
     const ip = web.clientIp;
     const facets = { target, status: statusText(web.status), userAgent: web.userAgent, backend };
@@ -45,7 +57,10 @@ export const proxylogonSsrfHttpProxy: Detector = {
     // control-panel exploitation call for different actions.
     const base = (kind: string) => ({ key: `${ip}|${kind}`, clientIp: ip, facets });
     const what = `${web.method || 'request'} ${web.stem} from ${ip || 'unknown IP'} proxied to ${clip(backend + path, 160)} (status ${statusText(web.status)})`;
-    if (/^localhost\b/i.test(backend)) {
+    // The probe vulnerability scanners send (Microsoft's nmap check: localhost/ecp/default.flt,
+    // answered 500). The host is what follows the cookie's last `@`, without a port; an attacker's
+    // success through "localhost]@…" is not a probe.
+    if (LOOPBACK.test(backendHost(backend)) && (target.endsWith('/default.flt') || !ok)) {
       return {
         ...base('probe'),
         title: 'Probe for the ProxyLogon SSRF (CVE-2021-26855)',

@@ -25,11 +25,22 @@ interface Place {
   allowShipped: boolean;
 }
 
+// Virtual directories of an Exchange server's web sites, and of the Microsoft applications most
+// often hosted beside it, where pages are expected; a script page anywhere else on the site (the
+// root, an invented folder such as /aspnet/) has nothing to do there.
+const EXPECTED_ROOTS = new Set([
+  'owa', 'ecp', 'ews', 'autodiscover', 'microsoft-server-activesync', 'mapi', 'rpc', 'rpcwithcert', 'oab', 'powershell', 'api',
+  'exchange', 'exchweb', 'public', 'exadmin', 'rdweb', 'certsrv', 'adfs', 'reportserver', 'reports',
+]);
+
 function placeOf(path: string): Place | undefined {
   if (path.startsWith('/owa/auth/')) return { folder: 'owa/auth', allowShipped: path.indexOf('/', 10) === -1 };
   if (path.startsWith('/ecp/auth/')) return { folder: 'ecp/auth', allowShipped: path.indexOf('/', 10) === -1 };
   if (path.startsWith('/aspnet_client/')) return { folder: 'aspnet_client', allowShipped: false };
   if (path.startsWith('/oab/')) return { folder: 'OAB', allowShipped: false };
+  const top = path.slice(1, path.indexOf('/', 1) === -1 ? undefined : path.indexOf('/', 1));
+  if (path.indexOf('/', 1) === -1) return { folder: 'the site root', allowShipped: false };
+  if (!EXPECTED_ROOTS.has(top)) return { folder: `/${top}/ (not an Exchange folder)`, allowShipped: false };
   return undefined;
 }
 
@@ -38,7 +49,7 @@ export const webshellAccess: Detector = {
   title: 'Request for a web shell in an Exchange web folder',
   story: 'web shell used',
   appliesTo: ['iis', 'exchange-httpproxy'],
-  needles: ['/owa/auth/', '/ecp/', '/aspnet_client/', '/oab/'],
+  needles: ['/owa/auth/', '/ecp/', '/aspnet_client/', '/oab/', '.asp', '.ashx'],
   cves: [],
   attack: ['T1505.003'],
   explanation:

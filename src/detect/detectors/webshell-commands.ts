@@ -8,8 +8,11 @@ import type { Detector, Hit } from '../types.js';
 import { CALL_A_PROFESSIONAL, HUNT_WEB_SHELLS, PRESERVE_FIRST, RESET_CREDENTIALS } from '../remediation.js';
 import { clip, decodeUrl, isScriptPage, isSuccess, statusText } from '../web.js';
 
+const MAX_QUERY = 16 * 1024;
+// A program may come with its folder (C:\Windows\System32\cmd.exe). Each folder step consumes up
+// to one backslash, so the match cannot backtrack across more than the path's own depth.
 const COMMAND =
-  /(?:^|[=&])\s*((?:cmd(?:\.exe)?\s+\/[ckr]\b|powershell(?:\.exe)?\s|pwsh\s|whoami\b|net1?(?:\.exe)?\s+(?:user|group|localgroup|view|use)\b|ipconfig\b|tasklist\b|systeminfo\b|wmic\s|certutil\b|nltest\b|dsquery\b|curl\s|wget\s|bitsadmin\b|rundll32\b|reg(?:\.exe)?\s+(?:query|add|save)\b|vssadmin\b|copy\s+\\\\)[^&]*)/i;
+  /(?:^|[=&])\s*((?:"?[a-z]:\\(?:[^\\&\s]*\\)*)?(?:cmd(?:\.exe)?\s+\/[ckr]\b|powershell(?:\.exe)?\s|pwsh\s|whoami\b|net1?(?:\.exe)?\s+(?:user|group|localgroup|view|use)\b|ipconfig\b|tasklist\b|systeminfo\b|wmic\s|certutil\b|nltest\b|dsquery\b|curl\s|wget\s|bitsadmin\b|rundll32\b|reg(?:\.exe)?\s+(?:query|add|save)\b|vssadmin\b|copy\s+\\\\)[^&]*)/i;
 
 
 export const webshellCommands: Detector = {
@@ -28,7 +31,7 @@ export const webshellCommands: Detector = {
   inspect(ev): Hit | undefined {
     const web = ev.web;
     if (!web || !web.query || !isScriptPage(web.stem)) return undefined;
-    const query = decodeUrl(web.query.replace(/\+/g, ' '));
+    const query = decodeUrl(web.query.slice(0, MAX_QUERY).replace(/\+/g, ' '));
     const m = COMMAND.exec(query);
     if (!m) return undefined;
     const ok = isSuccess(web.status);

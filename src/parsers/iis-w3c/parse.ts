@@ -32,18 +32,18 @@ export function parseW3cTime(date: string, time: string): number {
   return Date.UTC(y, mo - 1, d, h, mi, s, ms);
 }
 
+// Exactly the tail Exchange's front end appends, at the very end of the query; anything else that
+// merely contains "CorrelationID=" is the client's own query and stays.
+const EXCHANGE_TAIL = /CorrelationID=([^;&]*);&cafeReqId=([^;&]*);(?:&encoding=[^;&]*;)?$/y;
+
 /** Splits Exchange's `&CorrelationID=<x>;&cafeReqId=<id>;&encoding=;` tail off an IIS query. */
 export function splitExchangeQueryTail(query: string): { query: string; correlationId?: string; cafeReqId?: string } {
   const at = query.lastIndexOf('CorrelationID=');
   if (at === -1 || (at > 0 && query.charCodeAt(at - 1) !== 38 /* & */)) return { query };
-  const tail = query.slice(at);
-  const out: { query: string; correlationId?: string; cafeReqId?: string } = { query: query.slice(0, Math.max(0, at - 1)) };
-  for (const part of tail.split(';')) {
-    const p = part.startsWith('&') ? part.slice(1) : part;
-    if (p.startsWith('CorrelationID=')) out.correlationId = p.slice(14);
-    else if (p.startsWith('cafeReqId=')) out.cafeReqId = p.slice(10);
-  }
-  return out;
+  EXCHANGE_TAIL.lastIndex = at;
+  const m = EXCHANGE_TAIL.exec(query);
+  if (!m) return { query };
+  return { query: query.slice(0, Math.max(0, at - 1)), correlationId: m[1]!, cafeReqId: m[2]! };
 }
 
 /** IIS writes spaces in header values as `+`. */
@@ -51,9 +51,22 @@ export function decodeIisUserAgent(ua: string): string {
   return ua.replace(/\+/g, ' ');
 }
 
-function firstForwardedIp(v: string): string {
-  const first = v.split(/[,\s]+/)[0] ?? '';
-  return first;
+/** Loopback, RFC 1918, CGNAT, link-local and unique-local addresses: a proxy in front of IIS. */
+export function isPrivateAddress(ip: string): boolean {
+  return /^(10\.|127\.|192\.168\.|169\.254\.|172\.(1[6-9]|2\d|3[01])\.|100\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7])\.)/.test(ip) || /^(::1$|f[cd]|fe[89ab])/i.test(ip);
+}
+
+/**
+ * The client address: `c-ip`, unless that is a private address (a load balancer or reverse proxy)
+ * and the request carries X-Forwarded-For — then the right-most public hop, the one the proxy itself
+ * saw. The left-most entries are whatever the client claimed and are never trusted.
+ */
+export function clientAddress(cip: string, forwardedFor: string): string {
+  if (!forwardedFor || !isPrivateAddress(cip)) return cip;
+  // IIS writes the header's spaces as `+`.
+  const hops = forwardedFor.split(/[,\s+]+/).filter((h) => h.length > 0);
+  for (let i = hops.length - 1; i >= 0; i--) if (!isPrivateAddress(hops[i]!)) return hops[i]!;
+  return hops[hops.length - 1] ?? cip;
 }
 
 function sniffW3c(head: Head): Sniff | undefined {
@@ -166,7 +179,7 @@ class W3cFileParser implements FileParser {
       stem: v(ix.stem),
       query: tail.query,
       status: Number(v(ix.status)) || 0,
-      clientIp: xff ? firstForwardedIp(xff) : v(ix.cip),
+      clientIp: clientAddress(v(ix.cip), xff),
       userAgent: decodeIisUserAgent(v(ix.ua)),
       user: v(ix.user),
     };

@@ -1,5 +1,6 @@
 // One JSON object per line, for log pipelines and `jq`: a "report" header line (everything but the
 // lists), then one line per coverage file, finding, error and skipped file, each with a "type".
+import { jsonSafe } from '../sanitize.js';
 import type { ReportWriter } from './types.js';
 
 export const jsonlWriter: ReportWriter = {
@@ -14,6 +15,6 @@ export const jsonlWriter: ReportWriter = {
     for (const f of findings) lines.push(JSON.stringify({ type: 'finding', ...f }));
     for (const e of errors) lines.push(JSON.stringify({ type: 'error', ...e }));
     for (const s of skipped) lines.push(JSON.stringify({ type: 'skipped', ...s }));
-    return `${lines.join('\n')}\n`;
+    return `${jsonSafe(lines.join('\n'))}\n`;
   },
 };
