@@ -41,7 +41,7 @@ const GENERIC_STEPS: Record<VerdictStatus, string[]> = {
     'Confirm the server was already patched when the attempts happened (`exhunt build <version>`); if it was not, treat it as possibly breached and look for web shells.',
   ],
   'SCANNED ONLY': ['No attack succeeded in the logs read. Keep the server on a supported, fully patched build; scanners revisit daily.'],
-  'NOTHING FOUND': ['Nothing suspicious in the logs read. Check that they cover the period you worry about (see coverage), and keep the server patched.'],
+  'NOTHING FOUND': ['Nothing suspicious in the logs read. Check that they cover the period you worry about ("Logs read"), and keep the server patched.'],
 };
 
 export function computeVerdict(findings: readonly Finding[], coverage: Coverage): Verdict {
