@@ -9,6 +9,7 @@ import { deflateRawSync } from 'node:zlib';
 import { main } from '../src/cli/main.js';
 import type { Io } from '../src/cli/io.js';
 import { fixedClock } from '../src/core/clock.js';
+import { crc32 } from '../src/core/crc32.js';
 import type { Finding, Report } from '../src/core/types.js';
 import { type HuntOptions, hunt } from '../src/pipeline/hunt.js';
 
@@ -81,22 +82,6 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
 }
 
 // --- zip writing (for hostile-archive tests) -------------------------------------------------
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-export function crc32(buf: Buffer): number {
-  let c = 0xffffffff;
-  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 export interface ZipEntrySpec {
   name: string;

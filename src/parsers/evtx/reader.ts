@@ -1,0 +1,265 @@
+// Walks an EVTX file chunk by chunk (64 KiB each, read sequentially, so a 4 GB file needs 64 KiB of
+// buffer and works from a zip entry too) and hands out records. Like evtx_dump it trusts the file
+// size over the header's chunk count, skips all-zero chunks, reads records from offset 512 up to the
+// chunk's free-space offset and stops a chunk at a broken record header. Beyond that it recovers:
+// records found afterwards in the chunk, or in a chunk whose signature is damaged, are parsed too and
+// marked `recovered`. Checksums are verified (unless the file is dirty or says it has none) and a
+// mismatch is reported, never fatal.
+import { crc32 } from '../../core/crc32.js';
+import type { ByteSource } from '../../sources/types.js';
+import { ChunkBinXml, TOKEN } from './binxml.js';
+import { EvtxFormatError } from './errors.js';
+import { type JsonObject, JsonRenderer } from './render-json.js';
+import { XmlRenderer } from './render-xml.js';
+import { fileTimeHalvesToIso, fileTimeHalvesToMs } from './values.js';
+
+export const FILE_HEADER_SIZE = 4096;
+export const CHUNK_SIZE = 65536;
+const BLOCK_CHUNKS = 16;
+const RECORD_MAGIC = 0x00002a2a;
+const RECORD_SIGNATURE = Buffer.from([0x2a, 0x2a, 0x00, 0x00]);
+const ZERO_CHUNK = Buffer.alloc(CHUNK_SIZE);
+
+export interface EvtxRecord {
+  /** Index of the chunk in the file (0-based). */
+  chunk: number;
+  /** Byte offset of the record in the file. */
+  offset: number;
+  /** Record identifier from the record header. */
+  id: number;
+  /** Written time from the record header (ISO-8601, µs). */
+  readonly written: string;
+  readonly writtenMs: number;
+  /** Found outside the chunk's live records (slack or a damaged chunk). */
+  recovered: boolean;
+  /** The record as evtx_dump's JSON object (`{"Event": …}`), when rendering JSON. */
+  event: JsonObject | undefined;
+  /** The record as XML text, when rendering XML. */
+  xml: string | undefined;
+}
+
+export interface EvtxReadOptions {
+  /** What each record carries: the JSON object (default) or XML text. */
+  render?: 'json' | 'xml';
+}
+
+export type EvtxIssueCode = 'E_EVTX' | 'E_EVTX_CRC' | 'E_TRUNCATED';
+
+export interface EvtxHandler {
+  record(r: EvtxRecord): void;
+  issue(code: EvtxIssueCode, message: string, offset: number, record?: number): void;
+}
+
+export interface EvtxFileInfo {
+  bytes: number;
+  chunks: number;
+  records: number;
+  recovered: number;
+  dirty: boolean;
+  /** The header says the file carries no checksums. */
+  noChecksums: boolean;
+}
+
+/** A 64-bit record number as a number (exact below 2^53, which record numbers never reach). */
+function u64(buf: Buffer, p: number): number {
+  return buf.readUInt32LE(p + 4) * 4294967296 + buf.readUInt32LE(p);
+}
+
+async function readFully(src: ByteSource, buf: Buffer): Promise<number> {
+  let n = 0;
+  while (n < buf.length) {
+    const r = await src.read(buf, n, buf.length - n);
+    if (r === 0) break;
+    n += r;
+  }
+  return n;
+}
+
+export function isEvtx(head: Buffer): boolean {
+  return head.length >= 8 && head.toString('latin1', 0, 8) === 'ElfFile\0';
+}
+
+class Rec implements EvtxRecord {
+  constructor(
+    readonly chunk: number,
+    readonly offset: number,
+    readonly id: number,
+    private readonly lo: number,
+    private readonly hi: number,
+    readonly recovered: boolean,
+    readonly event: JsonObject | undefined,
+    readonly xml: string | undefined,
+  ) {}
+
+  get written(): string {
+    return fileTimeHalvesToIso(this.lo, this.hi);
+  }
+
+  get writtenMs(): number {
+    return fileTimeHalvesToMs(this.lo, this.hi);
+  }
+}
+
+class ChunkWalker {
+  private readonly binxml: ChunkBinXml;
+  private readonly json: JsonRenderer | undefined;
+  private readonly xmlRenderer: XmlRenderer | undefined;
+
+  constructor(
+    private readonly buf: Buffer,
+    private readonly index: number,
+    private readonly base: number,
+    private readonly info: EvtxFileInfo,
+    private readonly on: EvtxHandler,
+    xml: boolean,
+  ) {
+    this.binxml = new ChunkBinXml(buf);
+    if (xml) this.xmlRenderer = new XmlRenderer(this.binxml);
+    else this.json = new JsonRenderer(this.binxml);
+  }
+
+  private parseRecord(off: number, size: number, recovered: boolean): EvtxRecord {
+    const id = u64(this.buf, off + 8);
+    const nodes = this.binxml.fragment(off + 24, off + size - 4, false);
+    let event: JsonObject | undefined;
+    let xml: string | undefined;
+    let top: string | undefined;
+    if (this.json) {
+      event = this.json.render(nodes);
+      for (const k in event) {
+        top = k;
+        break;
+      }
+    } else {
+      const r = this.xmlRenderer!.render(nodes);
+      top = r.top;
+      xml = r.xml;
+    }
+    if (top === undefined) throw new EvtxFormatError('record holds no element');
+    // Slack holds fragments of older records: a recovered one must at least be an event.
+    if (recovered && top !== 'Event') throw new EvtxFormatError('not an event');
+    return new Rec(this.index, this.base + off, id, this.buf.readUInt32LE(off + 16), this.buf.readUInt32LE(off + 20), recovered, event, xml);
+  }
+
+  walk(checkSums: boolean): void {
+    const buf = this.buf;
+    if (buf.equals(ZERO_CHUNK)) return;
+    if (buf.toString('latin1', 0, 8) !== 'ElfChnk\0') {
+      this.on.issue('E_EVTX', `chunk ${this.index}: damaged chunk header (no ElfChnk signature); its records are recovered where possible`, this.base);
+      this.recover(512, new Set());
+      return;
+    }
+    this.info.chunks++;
+    let freeSpace = buf.readUInt32LE(48);
+    if (freeSpace < 512 || freeSpace > CHUNK_SIZE) {
+      this.on.issue('E_EVTX', `chunk ${this.index}: free-space offset ${freeSpace} is outside the chunk; reading to its end`, this.base + 48);
+      freeSpace = CHUNK_SIZE;
+    }
+    const chunkNoCrc = (buf.readUInt32LE(120) & 0x4) !== 0;
+    if (checkSums && !chunkNoCrc) {
+      const headerCrc = crc32(buf, 128, 512, crc32(buf, 0, 120));
+      if (headerCrc !== buf.readUInt32LE(124)) this.on.issue('E_EVTX_CRC', `chunk ${this.index}: header checksum mismatch (string or template table damaged?); parsed anyway`, this.base);
+      if (crc32(buf, 512, freeSpace) !== buf.readUInt32LE(52)) this.on.issue('E_EVTX_CRC', `chunk ${this.index}: record data checksum mismatch; parsed anyway`, this.base + 512);
+    }
+    const lastId = u64(buf, 32);
+    const seen = new Set<number>();
+    let off = 512;
+    while (off + 24 <= freeSpace) {
+      const size = buf.readUInt32LE(off + 4);
+      if (buf.readUInt32LE(off) !== RECORD_MAGIC || size < 28 || off + size > CHUNK_SIZE) {
+        this.on.issue('E_EVTX', `chunk ${this.index}: broken record header at chunk offset ${off}; the rest of the chunk is searched for records`, this.base + off);
+        break;
+      }
+      const id = u64(buf, off + 8);
+      try {
+        const r = this.parseRecord(off, size, false);
+        seen.add(id);
+        this.info.records++;
+        this.on.record(r);
+      } catch (err) {
+        this.on.issue('E_EVTX', `record ${id} (chunk ${this.index}): ${err instanceof Error ? err.message : String(err)}`, this.base + off, id);
+      }
+      off += size;
+      if (id === lastId) break;
+    }
+    this.recover(off, seen);
+  }
+
+  /**
+   * Cheap checks before a slack candidate is parsed: its data starts with a fragment header and a
+   * template instance whose definition lies inside the chunk.
+   */
+  private plausible(q: number, size: number): boolean {
+    const buf = this.buf;
+    if (size < 24 + 4 + 10 + 4 || buf[q + 24] !== TOKEN.FragmentHeader || (buf[q + 28]! & 0xbf) !== TOKEN.TemplateInstance) return false;
+    const def = buf.readUInt32LE(q + 34);
+    return def >= 512 && def + 24 <= CHUNK_SIZE && def + 24 + buf.readUInt32LE(def + 20) <= CHUNK_SIZE;
+  }
+
+  /** Records whose signature, size and trailing size copy agree, after the live ones. */
+  private recover(from: number, seen: Set<number>): void {
+    const buf = this.buf;
+    let q = buf.indexOf(RECORD_SIGNATURE, from);
+    while (q !== -1 && q + 28 <= CHUNK_SIZE) {
+      const size = buf.readUInt32LE(q + 4);
+      if (size >= 28 && q + size <= CHUNK_SIZE && buf.readUInt32LE(q + size - 4) === size) {
+        const id = u64(buf, q + 8);
+        if (!seen.has(id) && this.plausible(q, size)) {
+          try {
+            const r = this.parseRecord(q, size, true);
+            seen.add(id);
+            this.info.recovered++;
+            this.on.record(r);
+            q = buf.indexOf(RECORD_SIGNATURE, q + size);
+            continue;
+          } catch {
+            // Slack holds fragments of older records: what does not parse is not a record.
+          }
+        }
+      }
+      q = buf.indexOf(RECORD_SIGNATURE, q + 4);
+    }
+  }
+}
+
+/** Reads every chunk of an EVTX file. Never throws for content problems. */
+export async function readEvtx(src: ByteSource, on: EvtxHandler, options: EvtxReadOptions = {}): Promise<EvtxFileInfo> {
+  const xml = options.render === 'xml';
+  const info: EvtxFileInfo = { bytes: 0, chunks: 0, records: 0, recovered: 0, dirty: false, noChecksums: false };
+  const header = Buffer.alloc(FILE_HEADER_SIZE);
+  const hn = await readFully(src, header);
+  info.bytes += hn;
+  if (hn < 128 || !isEvtx(header)) {
+    on.issue('E_EVTX', 'not an EVTX file (no ElfFile signature)', 0);
+    return info;
+  }
+  const flags = header.readUInt32LE(120);
+  info.dirty = (flags & 0x1) !== 0;
+  info.noChecksums = (flags & 0x4) !== 0;
+  const checkSums = !info.dirty && !info.noChecksums;
+  if (checkSums && crc32(header, 0, 120) !== header.readUInt32LE(124)) on.issue('E_EVTX_CRC', 'file header checksum mismatch; parsed anyway', 0);
+  if (hn < FILE_HEADER_SIZE) {
+    on.issue('E_TRUNCATED', `file ends inside its header (${hn} bytes)`, hn);
+    return info;
+  }
+  // Chunks are read BLOCK_CHUNKS at a time into one reused buffer.
+  const block = Buffer.alloc(CHUNK_SIZE * BLOCK_CHUNKS);
+  let i = 0;
+  for (;;) {
+    const n = await readFully(src, block);
+    if (n === 0) break;
+    info.bytes += n;
+    for (let o = 0; o < n; o += CHUNK_SIZE, i++) {
+      const chunk = block.subarray(o, o + CHUNK_SIZE);
+      const base = FILE_HEADER_SIZE + i * CHUNK_SIZE;
+      const len = Math.min(CHUNK_SIZE, n - o);
+      if (len < CHUNK_SIZE) {
+        on.issue('E_TRUNCATED', `chunk ${i} is cut short (${len} of ${CHUNK_SIZE} bytes); its complete records are read`, base + len);
+        chunk.fill(0, len);
+      }
+      new ChunkWalker(chunk, i, base, info, on, xml).walk(checkSums);
+    }
+    if (n < block.length) break;
+  }
+  return info;
+}
