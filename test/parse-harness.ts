@@ -34,7 +34,9 @@ export async function parseText(content: string | Buffer, rel = 'test.log', opts
   const sniff = identify({ rel, text, bytes: data.subarray(0, 65536), complete: data.length <= 65536 });
   const out: Parsed = { sniff, events: [], issues: [], headerRows: 0 };
   if (!sniff || sniff.unsupported) return out;
-  const parser = parserById(sniff.parser)!.open(sniff, {
+  const plugin = parserById(sniff.parser)!;
+  if (plugin.kind !== 'lines') throw new Error(`${rel}: not a text log (${sniff.format})`);
+  const parser = plugin.open(sniff, {
     input: 0,
     file: rel,
     issue: (code, message, line) => void out.issues.push({ code, message, line }),

@@ -1,6 +1,8 @@
 // The process surface the CLI touches, injectable so tests run `main(argv, io)` in-process.
 export interface OutStream {
-  write(s: string): void;
+  /** May return false to ask the writer to wait for 'drain' (Node streams). */
+  write(s: string): boolean | void;
+  once?(event: 'drain', cb: () => void): unknown;
   isTTY?: boolean;
   columns?: number;
 }

@@ -3,6 +3,7 @@
 import { ExhuntError, UsageError } from '../core/errors.js';
 import { TOOL_VERSION } from '../core/version.js';
 import { terminalSafe } from '../report/sanitize.js';
+import { EVTX_HELP, evtxCommand } from './commands/evtx.js';
 import { HUNT_HELP, huntCommand } from './commands/hunt.js';
 import { EXIT } from './exit-codes.js';
 import type { Io } from './io.js';
@@ -16,6 +17,7 @@ interface Command {
 
 const COMMANDS: readonly Command[] = [
   { name: 'hunt', summary: 'hunt a triage collection for Exchange exploitation and web shells', run: huntCommand, help: HUNT_HELP },
+  { name: 'evtx', summary: 'dump Windows event logs (.evtx) as JSON lines, JSON or XML', run: evtxCommand, help: EVTX_HELP },
 ];
 
 export const MAIN_HELP = `exhunt ${TOOL_VERSION} — Am I exposed? Was I breached? What do I do now?

@@ -11,6 +11,8 @@ export const ERROR_CODES = {
   binary: 'E_BINARY',
   encoding: 'E_ENCODING',
   truncated: 'E_TRUNCATED',
+  evtx: 'E_EVTX',
+  checksum: 'E_CHECKSUM',
   schema: 'E_SCHEMA',
   zip: 'E_ZIP',
   zipLimit: 'E_ZIP_LIMIT',

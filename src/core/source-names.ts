@@ -9,6 +9,7 @@ const SOURCE_NAMES: Record<SourceKind, string> = {
   'exchange-oab-generator': 'OAB Generator',
   'exchange-rps-http': 'Rps_Http',
   'exchange-rps-cmdlet': 'Rps_Cmdlet',
+  evtx: 'Windows events',
 };
 
 export function sourceName(s: SourceKind): string {

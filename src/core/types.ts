@@ -23,7 +23,8 @@ export type SourceKind =
   | 'exchange-ecp-activity'
   | 'exchange-oab-generator'
   | 'exchange-rps-http'
-  | 'exchange-rps-cmdlet';
+  | 'exchange-rps-cmdlet'
+  | 'evtx';
 
 /** The HTTP view of a record, the same for IIS W3C and Exchange HttpProxy / Rps_Http rows. */
 export interface WebRequest {
@@ -41,13 +42,32 @@ export interface WebRequest {
   user: string;
 }
 
+/** The Windows view of an EVTX record. */
+export interface WinEvent {
+  eventId: number;
+  provider: string;
+  channel: string;
+  computer: string;
+  /** EventRecordID from the event's System section. */
+  recordId: number;
+  /** 1 critical, 2 error, 3 warning, 4 information (0 when not logged). */
+  level: number;
+  /** EventData (or UserData) values as text by name; unnamed `<Data>` values joined with spaces as `Data`. */
+  data: Record<string, string>;
+  /** Unnamed `<Data>` values in order (empty when the event names its data). */
+  list: string[];
+}
+
 export interface LogEvent {
   source: SourceKind;
   /** Milliseconds since the epoch, UTC; NaN when the record carries no readable time. */
   time: number;
-  /** Field values by the log's own field names ('' for W3C `-`). */
+  /** Field values by the log's own field names ('' for W3C `-`; EVTX: see docs/evtx.md). */
   fields: Record<string, string>;
   web?: WebRequest;
+  win?: WinEvent;
+  /** The record as a structured document, when the format has one (EVTX: evtx_dump's JSON object). */
+  doc?: Record<string, unknown>;
   prov: Provenance;
   /** The record as text (one log line), for excerpts and raw-text rules. */
   raw: string;

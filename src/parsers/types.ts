@@ -2,6 +2,7 @@
 // from the path alone) and turns lines into LogEvents, keeping line and offset provenance.
 import type { ErrorCode } from '../core/errors.js';
 import type { LogEvent, SourceKind } from '../core/types.js';
+import type { ByteSource } from '../sources/types.js';
 import type { ScanResult } from './line-scanner.js';
 
 /** The start of a file as the sniffers see it. */
@@ -49,9 +50,30 @@ export interface FileParser {
   end(result: ScanResult): void;
 }
 
+/** A parser of line-oriented text logs: the line scanner feeds it. */
 export interface LogParser {
+  kind: 'lines';
   id: string;
   description: string;
   sniff(head: Head): Sniff | undefined;
   open(sniff: Sniff, ctx: ParseContext): FileParser;
 }
+
+export interface RecordScan {
+  bytes: number;
+  /** Records read (including recovered ones). */
+  records: number;
+  /** A more precise name of the format once read, e.g. "Windows event log (Security)". */
+  format?: string;
+}
+
+/** A parser of binary record formats (EVTX): it reads the whole file itself and hands out events. */
+export interface RecordParser {
+  kind: 'records';
+  id: string;
+  description: string;
+  sniff(head: Head): Sniff | undefined;
+  read(src: ByteSource, ctx: ParseContext, onEvent: (ev: LogEvent) => void): Promise<RecordScan>;
+}
+
+export type Parser = LogParser | RecordParser;

@@ -4,12 +4,12 @@
 import path from 'node:path';
 import { isoTime } from '../core/clock.js';
 import { ERROR_CODES, type ErrorCode, errorMessage } from '../core/errors.js';
-import type { FileCoverage, ReportError, Skipped, SourceKind } from '../core/types.js';
+import type { FileCoverage, ReportError, Skipped } from '../core/types.js';
 import type { DetectionEngine } from '../detect/engine.js';
 import { compileNeedles, scanLines } from '../parsers/line-scanner.js';
 import { identify, parserById } from '../parsers/registry.js';
-import type { Head } from '../parsers/types.js';
-import { fileByteSource } from '../sources/bytes.js';
+import type { Head, ParseContext } from '../parsers/types.js';
+import { openSource } from '../sources/open.js';
 import type { ByteSource, FileRef, Limits } from '../sources/types.js';
 import type { ZipReaderCache } from '../sources/zip.js';
 
@@ -37,16 +37,61 @@ export interface FileResult {
   parsedLines: number;
 }
 
-interface IssueTally {
+/** Problems in a binary file are listed one by one up to this many per kind. */
+const ISSUES_PER_CODE_RECORDS = 20;
+
+interface Issue {
   code: ErrorCode;
   message: string;
   line?: number;
   offset?: number;
-  count: number;
 }
 
-function openSource(ref: FileRef, zips: ZipReaderCache): Promise<ByteSource> {
-  return ref.location.kind === 'fs' ? fileByteSource(ref.location.path) : zips.openEntry(ref.location.zipPath, ref.location.entryOffset);
+/**
+ * A file's problems, bounded: per error code, the first `keep` are listed with their place and the
+ * rest only counted (a log with a million bad lines gives one entry, not a million).
+ */
+class IssueTally {
+  private readonly byCode = new Map<ErrorCode, { listed: Issue[]; count: number }>();
+  total = 0;
+
+  constructor(private readonly keep: number) {}
+
+  add(code: ErrorCode, message: string, line?: number, offset?: number): void {
+    this.total++;
+    let t = this.byCode.get(code);
+    if (!t) {
+      t = { listed: [], count: 0 };
+      this.byCode.set(code, t);
+    }
+    t.count++;
+    if (t.listed.length < this.keep) t.listed.push({ code, message, line, offset });
+  }
+
+  entries(unit: 'lines' | 'problems'): Issue[] {
+    const out: Issue[] = [];
+    for (const t of this.byCode.values()) {
+      const more = t.count - t.listed.length;
+      t.listed.forEach((e, i) => {
+        const last = i === t.listed.length - 1;
+        const note = !last || more === 0 ? '' : this.keep === 1 ? ` (${t.count} ${unit} in all)` : ` (and ${more} more like it)`;
+        out.push({ ...e, message: e.message + note });
+      });
+    }
+    return out;
+  }
+}
+
+/** Earliest and latest event time seen. */
+class TimeRange {
+  first = NaN;
+  last = NaN;
+
+  see(t: number): void {
+    if (Number.isNaN(t)) return;
+    if (Number.isNaN(this.first) || t < this.first) this.first = t;
+    if (Number.isNaN(this.last) || t > this.last) this.last = t;
+  }
 }
 
 async function readHead(src: ByteSource): Promise<Buffer> {
@@ -133,71 +178,63 @@ export async function processFile(ref: FileRef, env: ScanEnv): Promise<FileResul
       return result;
     }
     const parser = parserById(sniff.parser)!;
-
-    const issues = new Map<ErrorCode, IssueTally>();
-    const fileParser = parser.open(sniff, {
-      input: ref.input,
-      file: ref.rel,
-      issue(code, message, line, offset) {
-        const t = issues.get(code);
-        if (t) t.count++;
-        else issues.set(code, { code, message, line, offset, count: 1 });
-      },
-    });
-    const needles = env.engine.needlesFor(sniff.source);
-    const matcher = compileNeedles(needles.literals);
-    const detectAll = needles.allLines;
-    let first = NaN;
-    let last = NaN;
-    const seeTime = (t: number) => {
-      if (Number.isNaN(t)) return;
-      if (Number.isNaN(first) || t < first) first = t;
-      if (Number.isNaN(last) || t > last) last = t;
-    };
-    const scan = await scanLines(
-      withPrefix(head, src),
-      detectAll ? undefined : matcher,
-      {
-        line(text, lineNo, offset, candidate) {
-          if (text.charCodeAt(0) === 35 /* # */) {
-            fileParser.directive(text, lineNo, offset);
-            return;
-          }
-          const ev = fileParser.record(text, lineNo, offset);
-          if (!ev) return;
-          result.parsedLines++;
-          seeTime(ev.time);
-          if (candidate || detectAll) env.engine.inspect(ev);
+    const issues = new IssueTally(parser.kind === 'records' ? ISSUES_PER_CODE_RECORDS : 1);
+    const ctx: ParseContext = { input: ref.input, file: ref.rel, issue: (code, message, line, offset) => issues.add(code, message, line, offset) };
+    const times = new TimeRange();
+    let cov: FileCoverage;
+    if (parser.kind === 'records') {
+      let events = 0;
+      const scan = await parser.read(withPrefix(head, src), ctx, (ev) => {
+        events++;
+        times.see(ev.time);
+        env.engine.inspect(ev);
+      });
+      result.bytes = scan.bytes;
+      result.lines = events;
+      result.parsedLines = events;
+      cov = { input: ref.input, file: ref.rel, source: sniff.source, format: scan.format ?? sniff.format, events, parseErrors: issues.total, bytes: scan.bytes };
+    } else {
+      const fileParser = parser.open(sniff, ctx);
+      const needles = env.engine.needlesFor(sniff.source);
+      const matcher = compileNeedles(needles.literals);
+      const detectAll = needles.allLines;
+      const scan = await scanLines(
+        withPrefix(head, src),
+        detectAll ? undefined : matcher,
+        {
+          line(text, lineNo, offset, candidate) {
+            if (text.charCodeAt(0) === 35 /* # */) {
+              fileParser.directive(text, lineNo, offset);
+              return;
+            }
+            const ev = fileParser.record(text, lineNo, offset);
+            if (!ev) return;
+            result.parsedLines++;
+            times.see(ev.time);
+            if (candidate || detectAll) env.engine.inspect(ev);
+          },
+          wantsAll: () => detectAll || fileParser.wantsAll(),
+          issue: (code, message, lineNo, offset) => issues.add(code, message, lineNo, offset),
         },
-        wantsAll: () => detectAll || fileParser.wantsAll(),
-        issue(code, message, lineNo, offset) {
-          const t = issues.get(code);
-          if (t) t.count++;
-          else issues.set(code, { code, message, line: lineNo, offset, count: 1 });
-        },
-      },
-      { maxLineBytes: env.limits.maxLineBytes, chunkBytes: env.chunkBytes, buffers: env.buffers },
-    );
-    fileParser.end(scan);
-    if (scan.last) seeTime(fileParser.timeOf(scan.last.text));
-    result.bytes = scan.bytes;
-    result.lines = scan.lines;
-    for (const t of issues.values()) {
-      const more = t.count > 1 ? ` (${t.count} lines in all)` : '';
-      fail(t.code, t.message + more, t.line, t.offset);
+        { maxLineBytes: env.limits.maxLineBytes, chunkBytes: env.chunkBytes, buffers: env.buffers },
+      );
+      fileParser.end(scan);
+      if (scan.last) times.see(fileParser.timeOf(scan.last.text));
+      result.bytes = scan.bytes;
+      result.lines = scan.lines;
+      cov = {
+        input: ref.input,
+        file: ref.rel,
+        source: sniff.source,
+        format: sniff.format,
+        events: Math.max(0, scan.dataLines - fileParser.headerRows),
+        parseErrors: issues.total,
+        bytes: scan.bytes,
+      };
     }
-    const parseErrors = [...issues.values()].reduce((n, t) => n + t.count, 0);
-    const cov: FileCoverage = {
-      input: ref.input,
-      file: ref.rel,
-      source: sniff.source as SourceKind,
-      format: sniff.format,
-      events: Math.max(0, scan.dataLines - fileParser.headerRows),
-      parseErrors,
-      bytes: scan.bytes,
-    };
-    const f = isoTime(first);
-    const l = isoTime(last);
+    for (const e of issues.entries(parser.kind === 'records' ? 'problems' : 'lines')) fail(e.code, e.message, e.line, e.offset);
+    const f = isoTime(times.first);
+    const l = isoTime(times.last);
     if (f) cov.first = f;
     if (l) cov.last = l;
     result.coverage = cov;

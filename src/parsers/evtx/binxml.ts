@@ -59,10 +59,21 @@ export const TOKEN = {
   FragmentHeader: 0x0f,
 } as const;
 
+/** The 16-bit hash stored with every name (MS-EVEN6: hash = hash * 65599 + code unit). */
+export function nameHash(name: string): number {
+  let h = 0;
+  for (let i = 0; i < name.length; i++) h = (Math.imul(h, 65599) + name.charCodeAt(i)) >>> 0;
+  return h & 0xffff;
+}
+
 /** The parsing state of one chunk: its bytes and the names and templates seen so far. */
 export class ChunkBinXml {
   private readonly names = new Map<number, string>();
   private readonly templates = new Map<number, TemplateDef | 'parsing'>();
+
+  private readonly badHashes = new Set<number>();
+  /** Set while parsing recovered records: template ids and name hashes must match (see templateInstance, nameAt). */
+  strict = false;
 
   constructor(readonly buf: Buffer) {}
 
@@ -82,13 +93,18 @@ export class ChunkBinXml {
 
   /** The name at a chunk offset (next-offset u32, hash u16, length u16, UTF-16, NUL). */
   private nameAt(off: number): string {
-    const cached = this.names.get(off);
-    if (cached !== undefined) return cached;
-    this.need(off, 8, this.buf.length);
-    const n = this.buf.readUInt16LE(off + 6);
-    this.need(off + 8, 2 * n, this.buf.length);
-    const name = this.buf.toString('utf16le', off + 8, off + 8 + 2 * n);
-    this.names.set(off, name);
+    let name = this.names.get(off);
+    if (name === undefined) {
+      this.need(off, 8, this.buf.length);
+      const n = this.buf.readUInt16LE(off + 6);
+      if (n === 0) throw new EvtxFormatError(`empty name at chunk offset ${off}`);
+      this.need(off + 8, 2 * n, this.buf.length);
+      name = this.buf.toString('utf16le', off + 8, off + 8 + 2 * n);
+      if (nameHash(name) !== this.buf.readUInt16LE(off + 4)) this.badHashes.add(off);
+      this.names.set(off, name);
+    }
+    // In recovered records a name may point into space rewritten since: its hash no longer fits.
+    if (this.strict && this.badHashes.has(off)) throw new EvtxFormatError(`name at chunk offset ${off} does not match its hash`);
     return name;
   }
 
@@ -159,6 +175,11 @@ export class ChunkBinXml {
     this.need(p, 10, end);
     const defOff = this.buf.readUInt32LE(p + 6);
     let q = p + 10;
+    // Records recovered from slack may point at a definition since replaced by another template:
+    // a definition's GUID starts with the id of the template it defines.
+    if (this.strict && defOff !== q && defOff + 8 <= this.buf.length && this.buf.readUInt32LE(defOff + 4) !== this.buf.readUInt32LE(p + 2)) {
+      throw new EvtxFormatError(`template at chunk offset ${defOff} is not the one the record used`);
+    }
     const def = this.template(defOff, depth);
     if (defOff === q) {
       // Inline definition: skip its 24-byte header and its data.

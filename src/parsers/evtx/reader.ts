@@ -38,16 +38,20 @@ export interface EvtxRecord {
   xml: string | undefined;
 }
 
+type Render = 'json' | 'xml' | 'both';
+
 export interface EvtxReadOptions {
-  /** What each record carries: the JSON object (default) or XML text. */
-  render?: 'json' | 'xml';
+  /** What each record carries: the JSON object (default), XML text, or both. */
+  render?: Render;
 }
 
-export type EvtxIssueCode = 'E_EVTX' | 'E_EVTX_CRC' | 'E_TRUNCATED';
+export type EvtxIssueCode = 'E_EVTX' | 'E_CHECKSUM' | 'E_TRUNCATED';
 
 export interface EvtxHandler {
   record(r: EvtxRecord): void;
   issue(code: EvtxIssueCode, message: string, offset: number, record?: number): void;
+  /** Awaited after each block of chunks (a writer can wait for its output to drain). */
+  flush?(): Promise<void>;
 }
 
 export interface EvtxFileInfo {
@@ -55,6 +59,8 @@ export interface EvtxFileInfo {
   chunks: number;
   records: number;
   recovered: number;
+  /** Record-shaped remnants in slack that could not be rendered (their template was overwritten). */
+  unreadable: number;
   dirty: boolean;
   /** The header says the file carries no checksums. */
   noChecksums: boolean;
@@ -111,11 +117,11 @@ class ChunkWalker {
     private readonly base: number,
     private readonly info: EvtxFileInfo,
     private readonly on: EvtxHandler,
-    xml: boolean,
+    render: Render,
   ) {
     this.binxml = new ChunkBinXml(buf);
-    if (xml) this.xmlRenderer = new XmlRenderer(this.binxml);
-    else this.json = new JsonRenderer(this.binxml);
+    if (render !== 'json') this.xmlRenderer = new XmlRenderer(this.binxml);
+    if (render !== 'xml') this.json = new JsonRenderer(this.binxml);
   }
 
   private parseRecord(off: number, size: number, recovered: boolean): EvtxRecord {
@@ -130,8 +136,9 @@ class ChunkWalker {
         top = k;
         break;
       }
-    } else {
-      const r = this.xmlRenderer!.render(nodes);
+    }
+    if (this.xmlRenderer) {
+      const r = this.xmlRenderer.render(nodes);
       top = r.top;
       xml = r.xml;
     }
@@ -141,10 +148,16 @@ class ChunkWalker {
     return new Rec(this.index, this.base + off, id, this.buf.readUInt32LE(off + 16), this.buf.readUInt32LE(off + 20), recovered, event, xml);
   }
 
-  walk(checkSums: boolean): void {
+  walk(checkSums: boolean, beyondHeader: boolean): void {
     const buf = this.buf;
     if (buf.equals(ZERO_CHUNK)) return;
     if (buf.toString('latin1', 0, 8) !== 'ElfChnk\0') {
+      if (beyondHeader) {
+        // Space after the chunks the header declares: often never used. Only records found there
+        // are worth a word (reported once per file by the caller).
+        this.recover(512, new Set());
+        return;
+      }
       this.on.issue('E_EVTX', `chunk ${this.index}: damaged chunk header (no ElfChnk signature); its records are recovered where possible`, this.base);
       this.recover(512, new Set());
       return;
@@ -158,8 +171,8 @@ class ChunkWalker {
     const chunkNoCrc = (buf.readUInt32LE(120) & 0x4) !== 0;
     if (checkSums && !chunkNoCrc) {
       const headerCrc = crc32(buf, 128, 512, crc32(buf, 0, 120));
-      if (headerCrc !== buf.readUInt32LE(124)) this.on.issue('E_EVTX_CRC', `chunk ${this.index}: header checksum mismatch (string or template table damaged?); parsed anyway`, this.base);
-      if (crc32(buf, 512, freeSpace) !== buf.readUInt32LE(52)) this.on.issue('E_EVTX_CRC', `chunk ${this.index}: record data checksum mismatch; parsed anyway`, this.base + 512);
+      if (headerCrc !== buf.readUInt32LE(124)) this.on.issue('E_CHECKSUM', `chunk ${this.index}: header checksum mismatch (string or template table damaged?); parsed anyway`, this.base);
+      if (crc32(buf, 512, freeSpace) !== buf.readUInt32LE(52)) this.on.issue('E_CHECKSUM', `chunk ${this.index}: record data checksum mismatch; parsed anyway`, this.base + 512);
     }
     const lastId = u64(buf, 32);
     const seen = new Set<number>();
@@ -187,17 +200,33 @@ class ChunkWalker {
 
   /**
    * Cheap checks before a slack candidate is parsed: its data starts with a fragment header and a
-   * template instance whose definition lies inside the chunk.
+   * template instance whose definition lies inside the chunk and is still the template it used.
    */
   private plausible(q: number, size: number): boolean {
     const buf = this.buf;
     if (size < 24 + 4 + 10 + 4 || buf[q + 24] !== TOKEN.FragmentHeader || (buf[q + 28]! & 0xbf) !== TOKEN.TemplateInstance) return false;
     const def = buf.readUInt32LE(q + 34);
-    return def >= 512 && def + 24 <= CHUNK_SIZE && def + 24 + buf.readUInt32LE(def + 20) <= CHUNK_SIZE;
+    if (def < 512 || def + 24 > CHUNK_SIZE || def + 24 + buf.readUInt32LE(def + 20) > CHUNK_SIZE) return false;
+    // A definition elsewhere in the chunk may since have been overwritten by another template: its
+    // GUID starts with the instance's template id when it is still the one the record used.
+    return def === q + 38 || buf.readUInt32LE(def + 4) === buf.readUInt32LE(q + 30);
   }
 
   /** Records whose signature, size and trailing size copy agree, after the live ones. */
   private recover(from: number, seen: Set<number>): void {
+    // Most candidates in slack fail to parse; their errors are dropped, so skip the stack traces.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    this.binxml.strict = true;
+    try {
+      this.recoverFrom(from, seen);
+    } finally {
+      Error.stackTraceLimit = limit;
+      this.binxml.strict = false;
+    }
+  }
+
+  private recoverFrom(from: number, seen: Set<number>): void {
     const buf = this.buf;
     let q = buf.indexOf(RECORD_SIGNATURE, from);
     while (q !== -1 && q + 28 <= CHUNK_SIZE) {
@@ -213,7 +242,9 @@ class ChunkWalker {
             q = buf.indexOf(RECORD_SIGNATURE, q + size);
             continue;
           } catch {
-            // Slack holds fragments of older records: what does not parse is not a record.
+            // A record-shaped remnant whose template or names were overwritten since: it cannot be
+            // rendered truthfully, so it is only counted.
+            this.info.unreadable++;
           }
         }
       }
@@ -224,8 +255,8 @@ class ChunkWalker {
 
 /** Reads every chunk of an EVTX file. Never throws for content problems. */
 export async function readEvtx(src: ByteSource, on: EvtxHandler, options: EvtxReadOptions = {}): Promise<EvtxFileInfo> {
-  const xml = options.render === 'xml';
-  const info: EvtxFileInfo = { bytes: 0, chunks: 0, records: 0, recovered: 0, dirty: false, noChecksums: false };
+  const render = options.render ?? 'json';
+  const info: EvtxFileInfo = { bytes: 0, chunks: 0, records: 0, recovered: 0, unreadable: 0, dirty: false, noChecksums: false };
   const header = Buffer.alloc(FILE_HEADER_SIZE);
   const hn = await readFully(src, header);
   info.bytes += hn;
@@ -233,11 +264,12 @@ export async function readEvtx(src: ByteSource, on: EvtxHandler, options: EvtxRe
     on.issue('E_EVTX', 'not an EVTX file (no ElfFile signature)', 0);
     return info;
   }
+  const declaredChunks = header.readUInt16LE(42);
   const flags = header.readUInt32LE(120);
   info.dirty = (flags & 0x1) !== 0;
   info.noChecksums = (flags & 0x4) !== 0;
   const checkSums = !info.dirty && !info.noChecksums;
-  if (checkSums && crc32(header, 0, 120) !== header.readUInt32LE(124)) on.issue('E_EVTX_CRC', 'file header checksum mismatch; parsed anyway', 0);
+  if (checkSums && crc32(header, 0, 120) !== header.readUInt32LE(124)) on.issue('E_CHECKSUM', 'file header checksum mismatch; parsed anyway', 0);
   if (hn < FILE_HEADER_SIZE) {
     on.issue('E_TRUNCATED', `file ends inside its header (${hn} bytes)`, hn);
     return info;
@@ -245,6 +277,7 @@ export async function readEvtx(src: ByteSource, on: EvtxHandler, options: EvtxRe
   // Chunks are read BLOCK_CHUNKS at a time into one reused buffer.
   const block = Buffer.alloc(CHUNK_SIZE * BLOCK_CHUNKS);
   let i = 0;
+  let reportedBeyond = false;
   for (;;) {
     const n = await readFully(src, block);
     if (n === 0) break;
@@ -257,8 +290,15 @@ export async function readEvtx(src: ByteSource, on: EvtxHandler, options: EvtxRe
         on.issue('E_TRUNCATED', `chunk ${i} is cut short (${len} of ${CHUNK_SIZE} bytes); its complete records are read`, base + len);
         chunk.fill(0, len);
       }
-      new ChunkWalker(chunk, i, base, info, on, xml).walk(checkSums);
+      const beyond = declaredChunks > 0 && i >= declaredChunks;
+      const before = info.recovered;
+      new ChunkWalker(chunk, i, base, info, on, render).walk(checkSums, beyond);
+      if (beyond && info.recovered > before && !reportedBeyond) {
+        reportedBeyond = true;
+        on.issue('E_EVTX', `chunk ${i}: records found after the ${declaredChunks} chunk(s) the file header declares; read and marked recovered`, base);
+      }
     }
+    if (on.flush) await on.flush();
     if (n < block.length) break;
   }
   return info;

@@ -241,6 +241,7 @@ class ExchangeCsvFileParser implements FileParser {
 }
 
 export const exchangeCsvParser: LogParser = {
+  kind: 'lines',
   id: 'exchange-csv',
   description: 'Exchange CSV logs: HttpProxy, ECP Server/Activity, OAB generator, Rps_Http, Rps_Cmdlet (fields by header name)',
   sniff: sniffExchange,

@@ -203,6 +203,7 @@ class W3cFileParser implements FileParser {
 }
 
 export const iisW3cParser: LogParser = {
+  kind: 'lines',
   id: 'iis-w3c',
   description: 'IIS W3C extended logs (u_exYYMMDD.log), schema from each #Fields directive',
   sniff: sniffW3c,

@@ -122,9 +122,10 @@ function render(report: Report, o: RenderOptions): string {
   if (v.firstActivity) out.push(`Attack window: ${when(v.firstActivity)} → ${when(v.lastActivity)}`);
   if (v.attackerIps.length > 0) out.push(...wrap(`${v.status === 'SCANNED ONLY' ? 'Scanner' : 'Attacker'} IPs: ${v.attackerIps.join(', ')}`, w, ''));
   if (report.coverage.sources.length === 0) out.push('Logs read: none recognised.');
+  const nameWidth = Math.max(0, ...report.coverage.sources.map((s) => sourceName(s.source).length)) + 2;
   report.coverage.sources.forEach((s, i) => {
     const span = `${minute(s.first)} → ${minute(s.last)} UTC`;
-    out.push(`${i === 0 ? 'Logs read:' : ''}`.padEnd(11) + `${sourceName(s.source).padEnd(14)}${span}  ${s.files} file${s.files === 1 ? '' : 's'}, ${s.events} records`);
+    out.push(`${i === 0 ? 'Logs read:' : ''}`.padEnd(11) + `${sourceName(s.source).padEnd(nameWidth)}${span}  ${s.files} file${s.files === 1 ? '' : 's'}, ${s.events} records`);
   });
   for (const g of v.gaps) out.push(...wrap(g, w, '').map((l) => paint(o.color, ['yellow'], l)));
 

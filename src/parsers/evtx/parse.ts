@@ -1,0 +1,34 @@
+// The EVTX plug-in: claims files by their `ElfFile` signature (whatever their name) and turns each
+// record into an EvtxEvent with file, record id and offset as provenance. Problems in the file are
+// reported through the context with the chunk and offset and never stop the read.
+import type { Head, RecordParser, Sniff } from '../types.js';
+import { EvtxEvent } from './event.js';
+import { isEvtx, readEvtx } from './reader.js';
+
+const FORMAT = 'Windows event log';
+
+export const evtxParser: RecordParser = {
+  kind: 'records',
+  id: 'evtx',
+  description: 'Windows event log (EVTX), any channel',
+  sniff(head: Head): Sniff | undefined {
+    return isEvtx(head.bytes) ? { parser: 'evtx', source: 'evtx', format: FORMAT } : undefined;
+  },
+  async read(src, ctx, onEvent) {
+    const channels = new Map<string, number>();
+    const info = await readEvtx(src, {
+      record(r) {
+        const ev = new EvtxEvent(r.event!, { input: ctx.input, file: ctx.file, record: r.id, offset: r.offset }, r.writtenMs, r.recovered);
+        const ch = ev.win.channel;
+        channels.set(ch, (channels.get(ch) ?? 0) + 1);
+        onEvent(ev);
+      },
+      issue(code, message, offset) {
+        ctx.issue(code, message, undefined, offset);
+      },
+    });
+    const named = [...channels.entries()].filter(([c]) => c !== '').sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    const format = named.length === 0 ? FORMAT : `${FORMAT} (${named.slice(0, 3).map(([c]) => c).join(', ')}${named.length > 3 ? `, +${named.length - 3}` : ''})`;
+    return { bytes: info.bytes, records: info.records + info.recovered, format };
+  },
+};
