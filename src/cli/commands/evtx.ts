@@ -1,18 +1,11 @@
-// `exhunt evtx FILE…`: dumps the records of Windows event logs as JSON lines (evtx_dump's shape),
-// a JSON array or XML, including damaged, dirty and carved files. Output is streamed: memory stays
-// flat however large the log, and a slow reader of standard output slows the dump down.
+// `exhunt evtx FILE…`: options in, dumpEvtx (pipeline/evtx-dump.ts) does the work.
 import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { UsageError, errorMessage } from '../../core/errors.js';
-import { jsonText } from '../../parsers/evtx/render-json.js';
-import { type EvtxRecord, isEvtx, readEvtx } from '../../parsers/evtx/reader.js';
-import { discoverInputs } from '../../sources/discover.js';
-import { openSource } from '../../sources/open.js';
-import { type ByteSource, DEFAULT_LIMITS } from '../../sources/types.js';
-import { ZipReaderCache } from '../../sources/zip.js';
+import { UsageError } from '../../core/errors.js';
+import { DUMP_FORMATS, type DumpFormat, dumpEvtx } from '../../pipeline/evtx-dump.js';
 import { terminalSafe } from '../../report/sanitize.js';
 import { EXIT } from '../exit-codes.js';
-import type { Io, OutStream } from '../io.js';
+import type { Io } from '../io.js';
 
 export const EVTX_HELP = `Usage: exhunt evtx PATH… [options]
 
@@ -36,82 +29,6 @@ with the file and offset, and reading goes on with the next record or chunk.
 Exit codes: 0 every file read cleanly, 1 some file was damaged (its readable records were still
 written), 2 usage error or no EVTX file in the input.
 `;
-
-const FORMATS = ['jsonl', 'json', 'xml'] as const;
-type Format = (typeof FORMATS)[number];
-
-/** Buffers output and hands it to the stream in large pieces, waiting when the stream asks to. */
-class Output {
-  private parts: string[] = [];
-  private size = 0;
-
-  constructor(private readonly stream: OutStream) {}
-
-  push(s: string): void {
-    this.parts.push(s);
-    this.size += s.length;
-  }
-
-  async flush(force = false): Promise<void> {
-    if (this.size === 0 || (!force && this.size < 1 << 20)) return;
-    const text = this.parts.join('');
-    this.parts = [];
-    this.size = 0;
-    const ok = this.stream.write(text);
-    if (ok === false && this.stream.once) await new Promise<void>((resolve) => this.stream.once!('drain', resolve));
-  }
-}
-
-function meta(file: string, r: EvtxRecord): string {
-  return `{"file":${JSON.stringify(file)},"chunk":${r.chunk},"offset":${r.offset},"record":${r.id},"written":"${r.written}","recovered":${r.recovered}}`;
-}
-
-/** The JSON line of a record: its evtx_dump object with the provenance added under "exhunt". */
-function jsonRecord(file: string, r: EvtxRecord): string {
-  const body = jsonText(r.event!);
-  return body === '{}' ? `{"exhunt":${meta(file, r)}}` : `${body.slice(0, -1)},"exhunt":${meta(file, r)}}`;
-}
-
-function xmlComment(s: string): string {
-  // A comment may not contain "--"; file names come from the evidence.
-  return s.replace(/-(?=-)/g, '- ').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '\ufffd');
-}
-
-function eventIdOf(r: EvtxRecord): number {
-  const sys = (r.event?.['Event'] as { System?: { EventID?: unknown } } | undefined)?.System;
-  const id = sys?.EventID;
-  if (typeof id === 'number') return id;
-  if (id && typeof id === 'object' && '#text' in id) return Number((id as { '#text': unknown })['#text']);
-  return NaN;
-}
-
-async function readHead(src: ByteSource, n: number): Promise<Buffer> {
-  const buf = Buffer.alloc(n);
-  let got = 0;
-  while (got < n) {
-    const r = await src.read(buf, got, n - got);
-    if (r === 0) break;
-    got += r;
-  }
-  return buf.subarray(0, got);
-}
-
-/** Replays bytes already read, then continues with the source. */
-function replay(prefix: Buffer, src: ByteSource): ByteSource {
-  let pos = 0;
-  return {
-    async read(buf, offset, length) {
-      if (pos < prefix.length) {
-        const n = Math.min(length, prefix.length - pos);
-        prefix.copy(buf, offset, pos, pos + n);
-        pos += n;
-        return n;
-      }
-      return src.read(buf, offset, length);
-    },
-    close: () => src.close(),
-  };
-}
 
 export async function evtxCommand(argv: string[], io: Io): Promise<number> {
   let parsed;
@@ -137,8 +54,8 @@ export async function evtxCommand(argv: string[], io: Io): Promise<number> {
     io.stdout.write(EVTX_HELP);
     return EXIT.clean;
   }
-  if (!(FORMATS as readonly string[]).includes(o.format!)) throw new UsageError(`--format: expected one of ${FORMATS.join(', ')}, got "${o.format}"`);
-  const format = o.format as Format;
+  if (!(DUMP_FORMATS as readonly string[]).includes(o.format!)) throw new UsageError(`--format: expected one of ${DUMP_FORMATS.join(', ')}, got "${o.format}"`);
+  const format = o.format as DumpFormat;
   if (positionals.length === 0) throw new UsageError('evtx: give at least one EVTX file, folder or .zip');
   let ids: Set<number> | undefined;
   if (o['event-id'] !== undefined) {
@@ -146,82 +63,24 @@ export async function evtxCommand(argv: string[], io: Io): Promise<number> {
     if (list.some((s) => !/^\d{1,5}$/.test(s))) throw new UsageError(`--event-id: expected event ids such as 4688,1, got "${o['event-id']}"`);
     ids = new Set(list.map(Number));
   }
-  const skipRecovered = o['no-recovered'] === true;
-
-  const discovery = await discoverInputs(positionals, DEFAULT_LIMITS);
-  let problems = 0;
-  const warn = (msg: string) => {
-    problems++;
-    if (!o.quiet) io.stderr.write(`exhunt: warning: ${terminalSafe(msg)}\n`);
-  };
-  for (const e of discovery.errors) warn(`${e.file}: ${e.message}`);
 
   const fileStream = o.output ? createWriteStream(o.output) : undefined;
-  const out = new Output(fileStream ?? io.stdout);
-  const zips = new ZipReaderCache();
-  let evtxFiles = 0;
-  let records = 0;
-  let recovered = 0;
-  let unreadable = 0;
-  let first = true;
-  if (format === 'json') out.push('[');
-  if (format === 'xml') out.push('<?xml version="1.0" encoding="utf-8"?>\n<Events>\n');
+  let result;
   try {
-    for (const ref of discovery.files) {
-      const input = discovery.inputs[ref.input]!;
-      const file = input.kind === 'file' ? input.path : `${input.path.replace(/[\\/]+$/, '')}/${ref.rel}`;
-      let src: ByteSource;
-      try {
-        src = await openSource(ref, zips);
-      } catch (err) {
-        warn(`${file}: cannot read: ${errorMessage(err)}`);
-        continue;
-      }
-      try {
-        const head = await readHead(src, 8);
-        if (!isEvtx(head)) {
-          // In a folder, other files are simply not event logs; a file named on the command line should be one.
-          if (input.kind === 'file') warn(`${file}: not an EVTX file (no ElfFile signature)`);
-          continue;
-        }
-        evtxFiles++;
-        if (format === 'xml') out.push(`<!-- ${xmlComment(file)} -->\n`);
-        const info = await readEvtx(
-          replay(head, src),
-          {
-            record(r) {
-              if (skipRecovered && r.recovered) return;
-              if (ids && !ids.has(eventIdOf(r))) return;
-              records++;
-              if (format === 'xml') {
-                out.push(`<!-- record ${r.id}, chunk ${r.chunk}, offset ${r.offset}${r.recovered ? ', recovered' : ''} -->\n${r.xml}\n`);
-              } else {
-                out.push(format === 'json' ? `${first ? '' : ','}\n${jsonRecord(file, r)}` : `${jsonRecord(file, r)}\n`);
-                first = false;
-              }
-            },
-            issue(_code, message, offset) {
-              warn(`${file}@${offset}: ${message}`);
-            },
-            flush: () => out.flush(),
-          },
-          { render: format === 'xml' ? (ids ? 'both' : 'xml') : 'json' },
-        );
-        recovered += info.recovered;
-        unreadable += info.unreadable;
-      } catch (err) {
-        warn(`${file}: read failed: ${errorMessage(err)}`);
-      } finally {
-        await src.close().catch(() => undefined);
-      }
-    }
-    if (format === 'json') out.push(first ? ']\n' : '\n]\n');
-    if (format === 'xml') out.push('</Events>\n');
-    await out.flush(true);
+    result = await dumpEvtx({
+      paths: positionals,
+      format,
+      ids,
+      skipRecovered: o['no-recovered'] === true,
+      out: fileStream ?? io.stdout,
+      warn: (msg) => {
+        if (!o.quiet) io.stderr.write(`exhunt: warning: ${terminalSafe(msg)}\n`);
+      },
+    });
   } finally {
-    await zips.close();
     if (fileStream) await new Promise<void>((resolve, reject) => fileStream.end((err?: Error | null) => (err ? reject(err) : resolve())));
   }
+  const { files: evtxFiles, records, recovered, unreadable, problems } = result;
   if (evtxFiles === 0) {
     if (!o.quiet) io.stderr.write('exhunt: error: no EVTX file found in the input\n');
     return EXIT.error;
