@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseSize, parseTime } from '../src/cli/commands/hunt.js';
+import { SCHEMA_VERSION } from '../src/core/version.js';
 import { iisHeader, iisLine } from '../tools/corpus/formats.js';
 import { collection, runCli, tempDir } from './helpers.js';
 
@@ -88,7 +89,7 @@ describe('exhunt CLI', () => {
     assert.equal(r.stdout, '');
     assert.match(r.stderr, /^exhunt: COMPROMISED — \d+ finding\(s\); report written to .*report\.json\n$/);
     const rep = JSON.parse(readFileSync(out, 'utf8'));
-    assert.equal(rep.schemaVersion, '1.0');
+    assert.equal(rep.schemaVersion, SCHEMA_VERSION);
     assert.equal(rep.verdict.status, 'COMPROMISED');
   });
 

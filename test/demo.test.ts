@@ -62,6 +62,17 @@ describe('demo collection', () => {
     assert.deepEqual(rules('webshell-command-in-query'), ['high']);
     assert.deepEqual(rules('webfolder-dump-or-archive-download'), ['critical']);
     assert.deepEqual(rules('exchange-version-fingerprint'), ['low']);
+    // The host side, from the Windows event logs: the OAB URL set to script, every command the web
+    // shells ran (Chopper's POST commands appear nowhere else), the LSASS dump and its packing; the
+    // leaver's export to the file server is listed low for confirmation.
+    assert.deepEqual(rules('exchange-management-cmdlet'), ['critical', 'low']);
+    const spawned = byRule(r, 'exchange-worker-child-process');
+    assert.deepEqual(spawned.map((f) => [f.severity, f.count]), [['critical', 8]], 'csc.exe, cvtres.exe and WerFault.exe under w3wp.exe are not attacks');
+    assert.deepEqual(rules('lsass-dump'), ['critical']);
+    assert.deepEqual(rules('exfiltration-staging'), ['critical']);
+    for (const quiet of ['cve-2021-26857-um-exception', 'offensive-powershell', 'webshell-file-write', 'defender-detection', 'event-log-cleared']) {
+      assert.deepEqual(rules(quiet), [], `${quiet}: nothing in the demo's event logs`);
+    }
     // Every finding comes from an attacker or a scanner: no benign line raised anything.
     const benign = r.findings.filter((f) => !(f.details['clientIp'] ?? []).every((ip) => /^(203\.0\.113|198\.51\.100|192\.0\.2)\./.test(ip)));
     assert.deepEqual(benign.map((f) => f.title), []);

@@ -137,9 +137,10 @@ describe('verdict', () => {
     const v = computeVerdict([finding('scan', 'low', '192.0.2.9'), finding('compromise', 'critical', '203.0.113.5')], coverage([iis]));
     assert.deepEqual(v.attackerIps, ['203.0.113.5'], 'scanners are not listed as attackers of a compromised server');
     assert.match(v.coverage, /^IIS 2021-03-01 00:00 UTC → 2021-03-09 00:00 UTC \(2 files\)$/);
-    assert.deepEqual(v.gaps.map((g) => g.split(':')[0]), ['Not in the collection', 'Not in the collection']);
+    assert.deepEqual(v.gaps.map((g) => g.split(':')[0]), ['Not in the collection', 'Not in the collection', 'Not in the collection']);
     assert.match(v.gaps.join(' '), /HttpProxy logs/);
     assert.match(v.gaps.join(' '), /ECP Server logs/);
+    assert.match(v.gaps.join(' '), /Windows event logs/);
     assert.match(v.nextSteps[0]!, /Treat the server as breached/);
     assert.ok(v.nextSteps.includes('fix compromise'));
     assert.ok(!v.nextSteps.includes('fix scan'));

@@ -9,6 +9,7 @@ const EXPECTED: { source: SourceKind; why: string }[] = [
   { source: 'iis', why: 'IIS logs (inetpub\\logs\\LogFiles): web-shell use, ProxyShell, ProxyNotShell' },
   { source: 'exchange-httpproxy', why: 'HttpProxy logs (Logging\\HttpProxy): CVE-2021-26855' },
   { source: 'exchange-ecp-server', why: 'ECP Server logs (Logging\\ECP\\Server): CVE-2021-27065' },
+  { source: 'evtx', why: 'Windows event logs (Windows\\System32\\winevt\\Logs: Security, Application, MSExchange Management, Sysmon): commands run by Exchange, LSASS dumps, CVE-2021-26857, cmdlet abuse' },
 ];
 
 function day(iso: string | undefined): string {

@@ -1,4 +1,13 @@
 // Every built-in detector, sorted by id. Adding one is one file plus one line here.
+import { cve202126857UmException } from './detectors/cve-2021-26857-um-exception.js';
+import { defenderDetection } from './detectors/defender-detection.js';
+import { eventLogCleared } from './detectors/event-log-cleared.js';
+import { exchangeManagementLog } from './detectors/exchange-management-log.js';
+import { exchangeWorkerChildProcess } from './detectors/exchange-worker-child-process.js';
+import { exfiltrationStaging } from './detectors/exfiltration-staging.js';
+import { lsassDump } from './detectors/lsass-dump.js';
+import { offensivePowershell } from './detectors/offensive-powershell.js';
+import { webshellFileWrite } from './detectors/webshell-file-write.js';
 import { exchangeCmdletAbuse } from './detectors/exchange-cmdlet-abuse.js';
 import { exchangeVersionFingerprint } from './detectors/exchange-version-fingerprint.js';
 import { owassrf } from './detectors/owassrf.js';
@@ -17,7 +26,11 @@ import { webfolderDownload } from './detectors/webfolder-download.js';
 import type { Detector } from './types.js';
 
 export const DETECTORS: readonly Detector[] = [
+  cve202126857UmException,
+  defenderDetection,
+  eventLogCleared,
   exchangeCmdletAbuse,
+  exchangeManagementLog,
   owassrf,
   proxylogonEcpVdirScript,
   proxylogonIis,
@@ -29,7 +42,12 @@ export const DETECTORS: readonly Detector[] = [
   rpsHttpProxiedPowershell,
   exchangeVersionFingerprint,
   webshellAccess,
+  exchangeWorkerChildProcess,
+  exfiltrationStaging,
+  lsassDump,
+  offensivePowershell,
   webfolderDownload,
   webshellCommands,
+  webshellFileWrite,
   webshellTunnelAndTools,
 ];

@@ -177,6 +177,12 @@ export function writeCollection(opts: CollectionOptions): { files: number; bytes
   return { files: sinks.files, bytes: sinks.bytes };
 }
 
+export function writeBinary(root: string, rel: string, data: Buffer): void {
+  const abs = path.join(root, rel);
+  mkdirSync(path.dirname(abs), { recursive: true });
+  writeFileSync(abs, data);
+}
+
 export function writeText(root: string, rel: string, text: string): void {
   const abs = path.join(root, rel);
   mkdirSync(path.dirname(abs), { recursive: true });

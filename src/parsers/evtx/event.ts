@@ -7,6 +7,10 @@ import type { JsonObject, JsonValue } from './render-json.js';
 
 type Obj = { [k: string]: JsonValue };
 
+// Event data shown first in an event's one-line text (excerpts are cut at a bounded length).
+const LEADING_FIELDS = ['Image', 'NewProcessName', 'CommandLine', 'ParentImage', 'ParentProcessName', 'ParentCommandLine', 'TargetFilename', 'ScriptBlockText', 'Threat Name', 'Path', 'User', 'SubjectUserName'];
+const LEADING = new Set(LEADING_FIELDS);
+
 function isObj(v: JsonValue | undefined): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -157,14 +161,22 @@ export class EvtxEvent implements LogEvent {
     return this.fieldsCache;
   }
 
-  /** One line: channel, event id and provider, then the event's data as `Name=value` pairs. */
+  /**
+   * One line: channel, event id and provider, then the event's data as `Name=value` pairs, the
+   * fields that tell what happened (image, command line, parent, file) first and empty ones left out.
+   */
   get raw(): string {
     if (this.rawCache === undefined) {
       const w = this.win;
       let s = `${w.channel} ${w.eventId} ${w.provider}`;
       const list = w.list;
-      if (list.length > 0) s += ` | ${list.join(' | ')}`;
-      else for (const [k, v] of Object.entries(w.data)) if (v !== '') s += ` | ${k}=${v}`;
+      if (list.length > 0) {
+        s += ` | ${list.join(' | ')}`;
+      } else {
+        const data = w.data;
+        for (const k of LEADING_FIELDS) if (data[k]) s += ` | ${k}=${data[k]}`;
+        for (const [k, v] of Object.entries(data)) if (v !== '' && !LEADING.has(k)) s += ` | ${k}=${v}`;
+      }
       this.rawCache = s;
     }
     return this.rawCache;

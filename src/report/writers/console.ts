@@ -97,7 +97,7 @@ function renderFinding(f: Finding, n: number, o: RenderOptions): string[] {
   lines.push(...wrap(f.summary, w, '      '));
   const shown = o.verbose ? f.evidence : f.evidence.slice(0, EVIDENCE_SHOWN);
   for (const e of shown) {
-    lines.push(`      ${paint(o.color, ['cyan'], location(e.file, `:${e.line ?? e.record ?? `@${e.offset}`}`, w - 6))}`);
+    lines.push(`      ${paint(o.color, ['cyan'], location(e.file, e.line !== undefined ? `:${e.line}` : e.record !== undefined ? ` record ${e.record}` : `@${e.offset}`, w - 6))}`);
     lines.push(paint(o.color, ['dim'], `        ${fit(e.excerpt, w - 8)}`));
   }
   const more = f.count - shown.length;
