@@ -20,7 +20,17 @@ export type XValue =
   | { t: 'binary'; v: Buffer }
   | { t: 'ansi'; v: string }
   | { t: 'strings'; v: string[] }
-  | { t: 'binxml'; v: XElement };
+  | { t: 'binxml'; v: XElement }
+  // Markup rather than values: always written as their own tokens, never as substitutions.
+  | { t: 'cdata'; v: string }
+  | { t: 'charref'; v: number }
+  | { t: 'entity'; v: string };
+
+type Markup = Extract<XValue, { t: 'cdata' | 'charref' | 'entity' }>;
+
+function isMarkup(v: XValue): v is Markup {
+  return typeof v === 'object' && v !== null && (v.t === 'cdata' || v.t === 'charref' || v.t === 'entity');
+}
 
 export interface XElement {
   name: string;
@@ -78,7 +88,7 @@ function sidBytes(s: string): Buffer {
 }
 
 /** Value type code and bytes of a substitution value. */
-export function encodeValue(v: XValue): { type: number; bytes: Buffer } {
+export function encodeValue(v: XValue, at = 0): { type: number; bytes: Buffer } {
   if (v === null) return { type: 0x00, bytes: Buffer.alloc(0) };
   if (typeof v === 'string') return { type: 0x01, bytes: utf16(v) };
   if (typeof v === 'number') {
@@ -141,7 +151,9 @@ export function encodeValue(v: XValue): { type: number; bytes: Buffer } {
     case 'strings':
       return { type: 0x81, bytes: Buffer.concat(v.v.map((s) => utf16(`${s}\0`))) };
     case 'binxml':
-      return { type: 0x21, bytes: plainFragment(v.v) };
+      return { type: 0x21, bytes: plainFragment(v.v, at) };
+    default:
+      throw new Error(`${v.t} is markup, not a value`);
   }
 }
 
@@ -226,6 +238,20 @@ function writeElement(t: Tokens, el: XElement, inTemplate: boolean, subs: XValue
 }
 
 function writeValue(t: Tokens, v: XValue, subs: XValue[] | null): void {
+  if (isMarkup(v)) {
+    if (v.t === 'cdata') {
+      t.byte(0x07);
+      t.u16(v.v.length);
+      t.push(utf16(v.v));
+    } else if (v.t === 'charref') {
+      t.byte(0x08);
+      t.u16(v.v);
+    } else {
+      t.byte(0x09);
+      t.name(v.v);
+    }
+    return;
+  }
   if (subs) {
     t.byte(0x0e);
     t.u16(subs.length);
@@ -244,9 +270,9 @@ function writeValue(t: Tokens, v: XValue, subs: XValue[] | null): void {
   t.push(bytes);
 }
 
-/** A stand-alone fragment (nested binary XML value): no templates, values inline. */
-function plainFragment(el: XElement): Buffer {
-  const t = new Tokens(0);
+/** A stand-alone fragment (nested binary XML value) at chunk offset `at`: no templates, values inline. */
+function plainFragment(el: XElement, at: number): Buffer {
+  const t = new Tokens(at);
   t.byte(0x0f, 0x01, 0x01, 0x00);
   writeElement(t, el, false, null);
   t.byte(0x00);
@@ -255,7 +281,7 @@ function plainFragment(el: XElement): Buffer {
 
 /** The shape of an event (what its template definition depends on). */
 function shapeKey(el: XElement): string {
-  const value = (v: XValue) => encodeValue(v).type.toString(16);
+  const value = (v: XValue) => (isMarkup(v) ? `${v.t}:${JSON.stringify(v.v)}` : encodeValue(v).type.toString(16));
   const walk = (e: XElement): string =>
     `<${e.name}${(e.attrs ?? []).map(([n, v]) => ` ${n}=${value(v)}`).join('')}>${(e.content ?? []).map((c) => (isElement(c) ? walk(c) : `{${value(c)}}`)).join('')}</>`;
   return walk(el);
@@ -310,7 +336,14 @@ class ChunkBuilder {
       this.templates.set(key, defAt);
     }
     t.u32(subs.length);
-    const encoded = subs.map(encodeValue);
+    // Nested binary XML holds inline names whose offsets are chunk offsets: place values first.
+    const sized = subs.map((v) => encodeValue(v));
+    let valueAt = t.pos + 4 * subs.length;
+    const encoded = subs.map((v, i) => {
+      const e = typeof v === 'object' && v !== null && 't' in v && v.t === 'binxml' ? encodeValue(v, valueAt) : sized[i]!;
+      valueAt += e.bytes.length;
+      return e;
+    });
     for (const e of encoded) {
       t.u16(e.bytes.length);
       t.byte(e.type, 0);
@@ -357,10 +390,10 @@ class ChunkBuilder {
 }
 
 function collectSubs(el: XElement, subs: XValue[]): void {
-  for (const [, v] of el.attrs ?? []) subs.push(v);
+  for (const [, v] of el.attrs ?? []) if (!isMarkup(v)) subs.push(v);
   for (const c of el.content ?? []) {
     if (isElement(c)) collectSubs(c, subs);
-    else subs.push(c);
+    else if (!isMarkup(c)) subs.push(c);
   }
 }
 

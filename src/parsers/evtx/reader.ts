@@ -184,13 +184,17 @@ class ChunkWalker {
         break;
       }
       const id = u64(buf, off + 8);
+      let r: EvtxRecord | undefined;
       try {
-        const r = this.parseRecord(off, size, false);
+        r = this.parseRecord(off, size, false);
+      } catch (err) {
+        this.on.issue('E_EVTX', `record ${id} (chunk ${this.index}): ${err instanceof Error ? err.message : String(err)}`, this.base + off, id);
+      }
+      if (r) {
+        // Outside the try: a failing handler is the caller's bug, not a corrupt record.
         seen.add(id);
         this.info.records++;
         this.on.record(r);
-      } catch (err) {
-        this.on.issue('E_EVTX', `record ${id} (chunk ${this.index}): ${err instanceof Error ? err.message : String(err)}`, this.base + off, id);
       }
       off += size;
       if (id === lastId) break;
@@ -218,15 +222,18 @@ class ChunkWalker {
     const limit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
     this.binxml.strict = true;
+    let found: EvtxRecord[];
     try {
-      this.recoverFrom(from, seen);
+      found = this.recoverFrom(from, seen);
     } finally {
       Error.stackTraceLimit = limit;
       this.binxml.strict = false;
     }
+    for (const r of found) this.on.record(r);
   }
 
-  private recoverFrom(from: number, seen: Set<number>): void {
+  private recoverFrom(from: number, seen: Set<number>): EvtxRecord[] {
+    const found: EvtxRecord[] = [];
     const buf = this.buf;
     let q = buf.indexOf(RECORD_SIGNATURE, from);
     while (q !== -1 && q + 28 <= CHUNK_SIZE) {
@@ -234,22 +241,26 @@ class ChunkWalker {
       if (size >= 28 && q + size <= CHUNK_SIZE && buf.readUInt32LE(q + size - 4) === size) {
         const id = u64(buf, q + 8);
         if (!seen.has(id) && this.plausible(q, size)) {
+          let r: EvtxRecord | undefined;
           try {
-            const r = this.parseRecord(q, size, true);
-            seen.add(id);
-            this.info.recovered++;
-            this.on.record(r);
-            q = buf.indexOf(RECORD_SIGNATURE, q + size);
-            continue;
+            r = this.parseRecord(q, size, true);
           } catch {
             // A record-shaped remnant whose template or names were overwritten since: it cannot be
             // rendered truthfully, so it is only counted.
             this.info.unreadable++;
           }
+          if (r) {
+            seen.add(id);
+            this.info.recovered++;
+            found.push(r);
+            q = buf.indexOf(RECORD_SIGNATURE, q + size);
+            continue;
+          }
         }
       }
       q = buf.indexOf(RECORD_SIGNATURE, q + 4);
     }
+    return found;
   }
 }
 
