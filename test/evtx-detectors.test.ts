@@ -33,7 +33,11 @@ function source(data: Buffer): ByteSource {
 async function eventsOf(file: Buffer): Promise<LogEvent[]> {
   const out: LogEvent[] = [];
   await readEvtx(source(file), {
-    record: (r) => void out.push(new EvtxEvent(r.event!, { input: 0, file: 'test.evtx', record: r.id, offset: r.offset }, r.writtenMs, r.recovered)),
+    record: (r) => {
+      const ev = new EvtxEvent(r, { input: 0, file: 'test.evtx', record: r.id, offset: r.offset });
+      void ev.raw; // build what the tests read while the record can still render
+      out.push(ev);
+    },
     issue: (code, message) => assert.fail(`${code} ${message}`),
   });
   return out;

@@ -74,13 +74,6 @@ function xmlComment(s: string): string {
   return s.replace(/-(?=-)/g, '- ').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '\ufffd');
 }
 
-function eventIdOf(r: EvtxRecord): number {
-  const sys = (r.event?.['Event'] as { System?: { EventID?: unknown } } | undefined)?.System;
-  const id = sys?.EventID;
-  if (typeof id === 'number') return id;
-  if (id && typeof id === 'object' && '#text' in id) return Number((id as { '#text': unknown })['#text']);
-  return NaN;
-}
 
 async function readHead(src: ByteSource, n: number): Promise<Buffer> {
   const buf = Buffer.alloc(n);
@@ -156,7 +149,7 @@ export async function dumpEvtx(opts: DumpOptions): Promise<DumpResult> {
           {
             record(r) {
               if (skipRecovered && r.recovered) return;
-              if (ids && !ids.has(eventIdOf(r))) return;
+              if (ids && !ids.has(r.system.eventId)) return;
               records++;
               if (format === 'xml') {
                 out.push(`<!-- record ${r.id}, chunk ${r.chunk}, offset ${r.offset}${r.recovered ? ', recovered' : ''} -->\n${r.xml}\n`);
@@ -170,7 +163,6 @@ export async function dumpEvtx(opts: DumpOptions): Promise<DumpResult> {
             },
             flush: () => out.flush(),
           },
-          { render: format === 'xml' ? (ids ? 'both' : 'xml') : 'json' },
         );
         recovered += info.recovered;
         unreadable += info.unreadable;

@@ -5,6 +5,7 @@
 // Every read is bounded by the chunk and by the enclosing fragment; nesting depth is bounded too,
 // so a hostile file can neither read out of bounds nor recurse without end.
 import { EvtxFormatError } from './errors.js';
+import type { SystemPlan } from './system-facts.js';
 import { type Value, decodeUnsizedValue, decodeValue } from './values.js';
 
 export interface ElementNode {
@@ -24,6 +25,8 @@ export interface AttrNode {
 export interface TemplateDef {
   offset: number;
   nodes: Node[];
+  /** Where its System values sit (system-facts.ts); undefined until first asked, null when not plain. */
+  systemPlan?: SystemPlan | null;
 }
 
 export type ContentNode =

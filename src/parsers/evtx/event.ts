@@ -1,9 +1,12 @@
-// An EVTX record as a LogEvent. The evtx_dump-shaped object (`doc`) is what the parser built; the
-// Windows view (`win`: event id, provider, channel… and the EventData by name) is read from it
-// cheaply up front because every Windows detector starts with those; the flat `fields` record and
-// the one-line `raw` text are built only when something asks (excerpts of findings, Sigma rules).
+// An EVTX record as a LogEvent. The Windows view (`win`) starts from the System facts the parser
+// reads without rendering (event id, provider, channel…), because every Windows detector tests
+// those first and most records stop there; the event's data, the evtx_dump-shaped object (`doc`),
+// the flat `fields` and the one-line `raw` text are built on first use. That first use must come
+// during the record callback (detectors run there); afterwards only what was built remains.
 import type { LogEvent, Provenance, WinEvent } from '../../core/types.js';
+import type { EvtxRecord } from './reader.js';
 import type { JsonObject, JsonValue } from './render-json.js';
+import { leafText } from './system-facts.js';
 
 type Obj = { [k: string]: JsonValue };
 
@@ -13,34 +16,6 @@ const LEADING = new Set(LEADING_FIELDS);
 
 function isObj(v: JsonValue | undefined): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** A leaf as text: scalars as written in JSON (strings as is), arrays joined with spaces. */
-export function leafText(v: JsonValue | undefined): string {
-  if (v === null || v === undefined) return '';
-  switch (typeof v) {
-    case 'string':
-      return v;
-    case 'number':
-    case 'bigint':
-      return String(v);
-    case 'boolean':
-      return v ? 'true' : 'false';
-  }
-  if (Array.isArray(v)) return v.map(leafText).join(' ');
-  return leafText(v['#text']);
-}
-
-function attr(v: JsonValue | undefined, name: string): string {
-  if (!isObj(v)) return '';
-  const a = v['#attributes'];
-  return isObj(a) ? leafText(a[name]) : '';
-}
-
-function num(v: JsonValue | undefined): number {
-  const t = leafText(v);
-  const n = t === '' ? NaN : Number(t);
-  return Number.isFinite(n) ? n : 0;
 }
 
 /** True when the object is an element with child elements (not just attributes and text). */
@@ -64,27 +39,33 @@ class WinView implements WinEvent {
   private listCache?: string[];
 
   constructor(
+    private readonly owner: EvtxEvent,
     readonly eventId: number,
     readonly provider: string,
     readonly channel: string,
     readonly computer: string,
     readonly recordId: number,
     readonly level: number,
-    private readonly eventData: JsonValue | undefined,
-    private readonly userData: JsonValue | undefined,
   ) {}
+
+  private section(name: 'EventData' | 'UserData'): JsonValue | undefined {
+    const e = this.owner.doc['Event'];
+    return isObj(e) ? e[name] : undefined;
+  }
 
   get data(): Record<string, string> {
     if (!this.dataCache) {
       const out: Record<string, string> = {};
-      if (isObj(this.eventData)) {
-        for (const [k, v] of Object.entries(this.eventData)) {
+      const eventData = this.section('EventData');
+      if (isObj(eventData)) {
+        for (const [k, v] of Object.entries(eventData)) {
           if (k === '#attributes') continue;
           out[k] = leafText(v);
         }
       }
-      if (isObj(this.userData)) {
-        for (const child of Object.values(this.userData)) collectLeaves(child, out);
+      const userData = this.section('UserData');
+      if (isObj(userData)) {
+        for (const child of Object.values(userData)) collectLeaves(child, out);
       }
       this.dataCache = out;
     }
@@ -93,7 +74,8 @@ class WinView implements WinEvent {
 
   get list(): string[] {
     if (!this.listCache) {
-      const d = isObj(this.eventData) ? this.eventData['Data'] : undefined;
+      const eventData = this.section('EventData');
+      const d = isObj(eventData) ? eventData['Data'] : undefined;
       const t = isObj(d) ? d['#text'] : undefined;
       this.listCache = t === undefined ? [] : Array.isArray(t) ? t.map(leafText) : [leafText(t)];
     }
@@ -119,31 +101,26 @@ export class EvtxEvent implements LogEvent {
   readonly source = 'evtx' as const;
   readonly win: WinView;
   readonly time: number;
+  readonly recovered: boolean;
+  private docCache?: JsonObject;
   private fieldsCache?: Record<string, string>;
   private rawCache?: string;
 
   constructor(
-    readonly doc: JsonObject,
+    private readonly record: EvtxRecord,
     readonly prov: Provenance,
-    /** Record header time (ms), used when the event has no readable TimeCreated. */
-    writtenMs: number,
-    readonly recovered: boolean,
   ) {
-    const event = doc['Event'];
-    const e: Obj = isObj(event) ? event : {};
-    const system = isObj(e['System']) ? e['System'] : {};
-    const created = Date.parse(attr(system['TimeCreated'], 'SystemTime'));
-    this.time = Number.isNaN(created) ? writtenMs : created;
-    this.win = new WinView(
-      num(system['EventID']),
-      attr(system['Provider'], 'Name'),
-      leafText(system['Channel']),
-      leafText(system['Computer']),
-      num(system['EventRecordID']),
-      num(system['Level']),
-      e['EventData'],
-      e['UserData'],
-    );
+    const s = record.system;
+    const created = s.timeCreated ? Date.parse(s.timeCreated) : NaN;
+    this.time = Number.isNaN(created) ? record.writtenMs : created;
+    this.recovered = record.recovered;
+    this.win = new WinView(this, s.eventId, s.provider, s.channel, s.computer, s.recordId, s.level);
+  }
+
+  /** evtx_dump's JSON object of the record. */
+  get doc(): JsonObject {
+    this.docCache ??= this.record.event;
+    return this.docCache;
   }
 
   get fields(): Record<string, string> {

@@ -18,7 +18,7 @@ export const evtxParser: RecordParser = {
     const channels = new Map<string, number>();
     const info = await readEvtx(src, {
       record(r) {
-        const ev = new EvtxEvent(r.event!, { input: ctx.input, file: ctx.file, record: r.id, offset: r.offset }, r.writtenMs, r.recovered);
+        const ev = new EvtxEvent(r, { input: ctx.input, file: ctx.file, record: r.id, offset: r.offset });
         const ch = ev.win.channel;
         channels.set(ch, (channels.get(ch) ?? 0) + 1);
         onEvent(ev);

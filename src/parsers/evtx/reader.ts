@@ -7,10 +7,11 @@
 // mismatch is reported, never fatal.
 import { crc32 } from '../../core/crc32.js';
 import type { ByteSource } from '../../sources/types.js';
-import { ChunkBinXml, TOKEN } from './binxml.js';
+import { ChunkBinXml, type Node, TOKEN } from './binxml.js';
 import { EvtxFormatError } from './errors.js';
 import { type JsonObject, JsonRenderer } from './render-json.js';
 import { XmlRenderer } from './render-xml.js';
+import { type SystemFacts, factsFromDoc, planFacts } from './system-facts.js';
 import { fileTimeHalvesToIso, fileTimeHalvesToMs } from './values.js';
 
 export const FILE_HEADER_SIZE = 4096;
@@ -22,27 +23,25 @@ const ZERO_CHUNK = Buffer.alloc(CHUNK_SIZE);
 
 export interface EvtxRecord {
   /** Index of the chunk in the file (0-based). */
-  chunk: number;
+  readonly chunk: number;
   /** Byte offset of the record in the file. */
-  offset: number;
+  readonly offset: number;
   /** Record identifier from the record header. */
-  id: number;
+  readonly id: number;
   /** Written time from the record header (ISO-8601, µs). */
   readonly written: string;
   readonly writtenMs: number;
   /** Found outside the chunk's live records (slack or a damaged chunk). */
-  recovered: boolean;
-  /** The record as evtx_dump's JSON object (`{"Event": …}`), when rendering JSON. */
-  event: JsonObject | undefined;
-  /** The record as XML text, when rendering XML. */
-  xml: string | undefined;
-}
-
-type Render = 'json' | 'xml' | 'both';
-
-export interface EvtxReadOptions {
-  /** What each record carries: the JSON object (default), XML text, or both. */
-  render?: Render;
+  readonly recovered: boolean;
+  /** Event id, provider, channel… read without rendering the record. */
+  readonly system: SystemFacts;
+  /**
+   * The record as evtx_dump's JSON object (`{"Event": …}`), rendered on first use. Like `xml`,
+   * only available during the record callback: the chunk's bytes are reused afterwards.
+   */
+  readonly event: JsonObject;
+  /** The record as XML text, rendered on first use (see `event`). */
+  readonly xml: string;
 }
 
 export type EvtxIssueCode = 'E_EVTX' | 'E_CHECKSUM' | 'E_TRUNCATED';
@@ -86,16 +85,28 @@ export function isEvtx(head: Buffer): boolean {
 }
 
 class Rec implements EvtxRecord {
+  private eventCache: JsonObject | undefined;
+  private xmlCache: string | undefined;
+  private factsCache: SystemFacts | undefined;
+
   constructor(
-    readonly chunk: number,
+    private readonly walker: ChunkWalker,
+    private readonly nodes: Node[],
     readonly offset: number,
     readonly id: number,
     private readonly lo: number,
     private readonly hi: number,
     readonly recovered: boolean,
-    readonly event: JsonObject | undefined,
-    readonly xml: string | undefined,
-  ) {}
+    facts: SystemFacts | undefined,
+    event: JsonObject | undefined,
+  ) {
+    this.factsCache = facts;
+    this.eventCache = event;
+  }
+
+  get chunk(): number {
+    return this.walker.index;
+  }
 
   get written(): string {
     return fileTimeHalvesToIso(this.lo, this.hi);
@@ -104,51 +115,107 @@ class Rec implements EvtxRecord {
   get writtenMs(): number {
     return fileTimeHalvesToMs(this.lo, this.hi);
   }
+
+  get system(): SystemFacts {
+    this.factsCache ??= factsFromDoc(this.event);
+    return this.factsCache;
+  }
+
+  get event(): JsonObject {
+    this.eventCache ??= this.walker.renderJson(this);
+    return this.eventCache;
+  }
+
+  get xml(): string {
+    this.xmlCache ??= this.walker.renderXml(this);
+    return this.xmlCache;
+  }
+
+  /** For the walker's renderers only. */
+  get fragment(): Node[] {
+    return this.nodes;
+  }
 }
 
 class ChunkWalker {
   private readonly binxml: ChunkBinXml;
-  private readonly json: JsonRenderer | undefined;
-  private readonly xmlRenderer: XmlRenderer | undefined;
+  private json: JsonRenderer | undefined;
+  private xmlRenderer: XmlRenderer | undefined;
+  /** False once the walk is over: the chunk's bytes may then be overwritten by the next block. */
+  private live = true;
 
   constructor(
     private readonly buf: Buffer,
-    private readonly index: number,
+    readonly index: number,
     private readonly base: number,
     private readonly info: EvtxFileInfo,
     private readonly on: EvtxHandler,
-    render: Render,
   ) {
     this.binxml = new ChunkBinXml(buf);
-    if (render !== 'json') this.xmlRenderer = new XmlRenderer(this.binxml);
-    if (render !== 'xml') this.json = new JsonRenderer(this.binxml);
+  }
+
+  private released(): never {
+    throw new Error('EVTX record rendered after its callback returned (chunk data released)');
+  }
+
+  /** Renders a record's JSON; damage found only now (in nested binary XML) is reported, not thrown. */
+  renderJson(r: Rec): JsonObject {
+    if (!this.live) this.released();
+    this.json ??= new JsonRenderer(this.binxml);
+    try {
+      return this.json.render(r.fragment);
+    } catch (err) {
+      if (!(err instanceof EvtxFormatError)) throw err;
+      this.on.issue('E_EVTX', `record ${r.id} (chunk ${this.index}): ${err.message}`, r.offset, r.id);
+      return {};
+    }
+  }
+
+  renderXml(r: Rec): string {
+    if (!this.live) this.released();
+    this.xmlRenderer ??= new XmlRenderer(this.binxml);
+    try {
+      return this.xmlRenderer.render(r.fragment).xml;
+    } catch (err) {
+      if (!(err instanceof EvtxFormatError)) throw err;
+      this.on.issue('E_EVTX', `record ${r.id} (chunk ${this.index}): ${err.message}`, r.offset, r.id);
+      return '';
+    }
   }
 
   private parseRecord(off: number, size: number, recovered: boolean): EvtxRecord {
     const id = u64(this.buf, off + 8);
     const nodes = this.binxml.fragment(off + 24, off + size - 4, false);
+    // The usual record is one template instance whose System values can be read in place; any
+    // other shape (and anything recovered from slack) is rendered now, which also proves it holds
+    // an element.
+    const planned = recovered ? undefined : planFacts(nodes);
+    let top = planned?.root;
     let event: JsonObject | undefined;
-    let xml: string | undefined;
-    let top: string | undefined;
-    if (this.json) {
+    if (!planned) {
+      this.json ??= new JsonRenderer(this.binxml);
       event = this.json.render(nodes);
       for (const k in event) {
         top = k;
         break;
       }
     }
-    if (this.xmlRenderer) {
-      const r = this.xmlRenderer.render(nodes);
-      top = r.top;
-      xml = r.xml;
-    }
     if (top === undefined) throw new EvtxFormatError('record holds no element');
     // Slack holds fragments of older records: a recovered one must at least be an event.
     if (recovered && top !== 'Event') throw new EvtxFormatError('not an event');
-    return new Rec(this.index, this.base + off, id, this.buf.readUInt32LE(off + 16), this.buf.readUInt32LE(off + 20), recovered, event, xml);
+    return new Rec(this, nodes, this.base + off, id, this.buf.readUInt32LE(off + 16), this.buf.readUInt32LE(off + 20), recovered, planned?.facts, event);
   }
 
-  walk(checkSums: boolean, beyondHeader: boolean): void {
+  /** Walks the chunk, then releases it (its records can no longer be rendered). */
+  run(checkSums: boolean, beyondHeader: boolean): void {
+    try {
+      this.walk(checkSums, beyondHeader);
+    } finally {
+      this.live = false;
+    }
+  }
+
+  private walk(checkSums: boolean, beyondHeader: boolean): void {
     const buf = this.buf;
     if (buf.equals(ZERO_CHUNK)) return;
     if (buf.toString('latin1', 0, 8) !== 'ElfChnk\0') {
@@ -265,8 +332,7 @@ class ChunkWalker {
 }
 
 /** Reads every chunk of an EVTX file. Never throws for content problems. */
-export async function readEvtx(src: ByteSource, on: EvtxHandler, options: EvtxReadOptions = {}): Promise<EvtxFileInfo> {
-  const render = options.render ?? 'json';
+export async function readEvtx(src: ByteSource, on: EvtxHandler): Promise<EvtxFileInfo> {
   const info: EvtxFileInfo = { bytes: 0, chunks: 0, records: 0, recovered: 0, unreadable: 0, dirty: false, noChecksums: false };
   const header = Buffer.alloc(FILE_HEADER_SIZE);
   const hn = await readFully(src, header);
@@ -303,7 +369,7 @@ export async function readEvtx(src: ByteSource, on: EvtxHandler, options: EvtxRe
       }
       const beyond = declaredChunks > 0 && i >= declaredChunks;
       const before = info.recovered;
-      new ChunkWalker(chunk, i, base, info, on, render).walk(checkSums, beyond);
+      new ChunkWalker(chunk, i, base, info, on).run(checkSums, beyond);
       if (beyond && info.recovered > before && !reportedBeyond) {
         reportedBeyond = true;
         on.issue('E_EVTX', `chunk ${i}: records found after the ${declaredChunks} chunk(s) the file header declares; read and marked recovered`, base);

@@ -1,0 +1,195 @@
+// `npm run bench:evtx`: the EVTX parser against evtxexport (libevtx, Debian libevtx-utils) and
+// python-evtx (Debian python3-evtx) on the same file, in the same run.
+//
+// 1. Builds, once (cached under bench/.corpus), one EVTX file of at least EXHUNT_BENCH_EVTX_MB
+//    (default 512) MB from the valid chunks of every shared sample, repeated (a valid file header
+//    with the chunk count set; chunks keep their own checksums), and reads it once so every tool
+//    works from the page cache.
+// 2. Times, each in a fresh process, best of EXHUNT_BENCH_RUNS (default 3):
+//    - exhunt, records rendered as evtx_dump's JSON objects (what `exhunt hunt` works on);
+//    - exhunt, records rendered as XML text (what evtxexport produces);
+//    - exhunt hunt on the file (parsing plus every detector and the report);
+//    - `evtxexport -f xml FILE` (output to /dev/null), once: it is slow;
+//    - python-evtx over the first EXHUNT_BENCH_PY_MB (default 8) MB only (it reads ~0.2 MB/s);
+//      its rate is compared, not its time.
+// 3. Prints MB/s, records/s, peak RSS and the ratios.
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { crc32 } from '../src/core/crc32.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '..', '..');
+const MB = 1e6;
+const targetMb = Number(process.env['EXHUNT_BENCH_EVTX_MB'] ?? '512');
+const runs = Number(process.env['EXHUNT_BENCH_RUNS'] ?? '3');
+const pyMb = Number(process.env['EXHUNT_BENCH_PY_MB'] ?? '8');
+const CHUNK = 65536;
+
+function sharedSamples(): string[] {
+  const roots = [process.env['EXHUNT_SHARED'], path.join(repo, '..', 'shared')].filter((x): x is string => !!x);
+  const root = roots.find((r) => existsSync(path.join(r, 'samples')));
+  if (!root) throw new Error('shared/samples not found next to the checkout; set EXHUNT_SHARED');
+  const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : e.name.endsWith('.evtx') ? [path.join(d, e.name)] : []));
+  return [...walk(path.join(root, 'samples', 'evtx')), ...walk(path.join(root, 'samples', 'sigma-regression'))].sort();
+}
+
+/** The reference tools read the whole file without failing (where they are installed). */
+function referencesRead(file: string): boolean {
+  const ok = (cmd: string, args: string[]) => {
+    const probe = spawnSync(cmd, ['--help'], { stdio: 'ignore' });
+    if (probe.error) return true; // not installed: no constraint
+    return spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
+  };
+  return ok('evtxexport', ['-f', 'xml', file]) && ok('/usr/bin/python3', [path.join(repo, 'test', 'tools', 'pyevtx_records.py'), file]);
+}
+
+/**
+ * Valid chunks (signature and both checksums right) of every sample that evtxexport and
+ * python-evtx can read too (the WEC-forwarded samples break both), in order.
+ */
+function sampleChunks(): Buffer[] {
+  const out: Buffer[] = [];
+  for (const f of sharedSamples()) {
+    if (!referencesRead(f)) {
+      process.stderr.write(`bench: ${path.basename(f)} left out (a reference tool cannot read it)\n`);
+      continue;
+    }
+    const b = readFileSync(f);
+    for (let o = 4096; o + CHUNK <= b.length; o += CHUNK) {
+      const c = b.subarray(o, o + CHUNK);
+      if (c.toString('latin1', 0, 8) !== 'ElfChnk\0') continue;
+      const free = c.readUInt32LE(48);
+      if (free < 512 || free > CHUNK) continue;
+      if (crc32(c, 128, 512, crc32(c, 0, 120)) !== c.readUInt32LE(124) || crc32(c, 512, free) !== c.readUInt32LE(52)) continue;
+      out.push(Buffer.from(c));
+    }
+  }
+  return out;
+}
+
+function ensureCorpus(): { file: string; sub: string } {
+  const dir = path.join(repo, 'bench', '.corpus');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `evtx-${targetMb}mb.evtx`);
+  const sub = path.join(dir, `evtx-${pyMb}mb.evtx`);
+  let chunks: Buffer[] | undefined;
+  const build = (target: string, mb: number) => {
+    if (existsSync(target)) return;
+    chunks ??= sampleChunks();
+    const n = Math.ceil((mb * MB - 4096) / CHUNK);
+    const header = Buffer.from(readFileSync(sharedSamples().find((f) => f.endsWith('security.evtx'))!).subarray(0, 4096));
+    header.writeBigUInt64LE(0n, 8);
+    header.writeBigUInt64LE(BigInt(n - 1), 16);
+    header.writeUInt16LE(n & 0xffff, 42); // wraps above 65535 chunks (4 GiB), as in real files
+    header.writeUInt32LE(0, 120);
+    header.writeUInt32LE(crc32(header, 0, 120), 124);
+    const fd = openSync(target, 'w');
+    writeSync(fd, header);
+    for (let i = 0; i < n; i++) writeSync(fd, chunks![i % chunks!.length]!);
+    closeSync(fd);
+    process.stderr.write(`bench: wrote ${target} (${n} chunks from ${chunks!.length} distinct sample chunks)\n`);
+  };
+  build(file, targetMb);
+  build(sub, pyMb);
+  return { file, sub };
+}
+
+function warm(file: string): void {
+  const fd = openSync(file, 'r');
+  const buf = Buffer.allocUnsafe(8 * 1024 * 1024);
+  while (readSync(fd, buf, 0, buf.length, null) > 0);
+  closeSync(fd);
+}
+
+interface ChildResult {
+  wallMs: number;
+  maxRssKb: number;
+  records: number;
+  bytes: number;
+}
+
+function runChild(args: string[]): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(here, 'evtx-child.js'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as ChildResult) : reject(new Error(`evtx-child exited ${code}`))));
+  });
+}
+
+async function best(args: string[]): Promise<ChildResult> {
+  let b: ChildResult | undefined;
+  let rss = 0;
+  for (let i = 0; i < runs; i++) {
+    const r = await runChild(args);
+    rss = Math.max(rss, r.maxRssKb);
+    if (!b || r.wallMs < b.wallMs) b = r;
+  }
+  return { ...b!, maxRssKb: rss };
+}
+
+function timeCommand(cmd: string, args: string[]): { wallMs: number; ok: boolean; stdout: string } {
+  const t = performance.now();
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 * 1024 * 1024 });
+  return { wallMs: performance.now() - t, ok: r.status === 0, stdout: r.stdout?.toString() ?? '' };
+}
+
+function has(cmd: string, args: string[]): boolean {
+  return spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
+}
+
+const { file, sub } = ensureCorpus();
+const bytes = statSync(file).size;
+warm(file);
+warm(sub);
+
+const json = await best(['json', file]);
+const xml = await best(['xml', file]);
+const huntRun = await best(['hunt', file]);
+const records = json.records;
+const row = (name: string, ms: number, rec: number | undefined, rssKb: number | undefined, b = bytes) =>
+  `${name.padEnd(36)} ${`${(ms / 1000).toFixed(2)} s`.padStart(9)} ${`${(b / MB / (ms / 1000)).toFixed(1)} MB/s`.padStart(12)} ${rec !== undefined ? `${Math.round(rec / (ms / 1000))} rec/s`.padStart(14) : ''.padStart(14)} ${rssKb !== undefined ? `${Math.round(rssKb / 1024)} MB`.padStart(9) : ''}`;
+
+const lines: string[] = [];
+lines.push(`corpus: ${file}`);
+lines.push(`        ${(bytes / MB).toFixed(0)} MB, ${Math.round((bytes - 4096) / CHUNK)} chunks, ${records} records (chunks of the shared samples, repeated)`);
+lines.push('');
+lines.push(`${'tool'.padEnd(36)} ${'wall'.padStart(9)} ${'speed'.padStart(12)} ${'records'.padStart(14)} ${'peak RSS'.padStart(9)}`);
+lines.push(row('exhunt parse → JSON objects', json.wallMs, json.records, json.maxRssKb));
+lines.push(row('exhunt parse → XML text', xml.wallMs, xml.records, xml.maxRssKb));
+lines.push(row('exhunt hunt (parse + detectors)', huntRun.wallMs, huntRun.records, huntRun.maxRssKb));
+
+let evtxexportMs: number | undefined;
+if (has('evtxexport', ['-V'])) {
+  const r = timeCommand('sh', ['-c', `evtxexport -f xml '${file.replace(/'/g, "'\\''")}' > /dev/null`]);
+  if (r.ok) evtxexportMs = r.wallMs;
+  lines.push(r.ok ? row('evtxexport -f xml (libevtx)', r.wallMs, records, undefined) : 'evtxexport failed on the corpus');
+} else {
+  lines.push('evtxexport not installed (apt-get install libevtx-utils): no ratio');
+}
+let pyRate: number | undefined;
+const pyScript = path.join(repo, 'test', 'tools', 'pyevtx_records.py');
+if (has('/usr/bin/python3', ['-c', 'import Evtx.Evtx'])) {
+  const r = timeCommand('/usr/bin/python3', [pyScript, sub]);
+  if (r.ok) {
+    const n = r.stdout.split('\n').filter(Boolean).length;
+    pyRate = statSync(sub).size / MB / (r.wallMs / 1000);
+    lines.push(`${row(`python-evtx (first ${pyMb} MB only)`, r.wallMs, n, undefined, statSync(sub).size)}`);
+  } else {
+    lines.push('python-evtx failed on the corpus');
+  }
+} else {
+  lines.push('python-evtx not installed (apt-get install python3-evtx): no ratio');
+}
+lines.push('');
+const mbps = (ms: number) => bytes / MB / (ms / 1000);
+if (evtxexportMs !== undefined) {
+  lines.push(`ratio vs evtxexport: JSON ${(evtxexportMs / json.wallMs).toFixed(1)}× faster, XML ${(evtxexportMs / xml.wallMs).toFixed(1)}× faster (target ≥ 10×)`);
+}
+if (pyRate !== undefined) lines.push(`ratio vs python-evtx (MB/s): JSON ${(mbps(json.wallMs) / pyRate).toFixed(0)}×, XML ${(mbps(xml.wallMs) / pyRate).toFixed(0)}×`);
+const text = `${lines.join('\n')}\n`;
+process.stdout.write(text);
+writeFileSync(path.join(repo, 'bench', '.corpus', 'last-evtx-bench.txt'), text);
