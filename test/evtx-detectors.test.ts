@@ -9,7 +9,7 @@ import { DETECTORS } from '../src/detect/registry.js';
 import type { Detector } from '../src/detect/types.js';
 import { EvtxEvent } from '../src/parsers/evtx/event.js';
 import { readEvtx } from '../src/parsers/evtx/reader.js';
-import type { ByteSource } from '../src/sources/types.js';
+import { bufferByteSource } from '../src/sources/bytes.js';
 import { type WinEventSpec, type XElement, type XValue, winEvent, writeEvtx } from '../tools/corpus/evtx-writer.js';
 import { byRule, collection, huntFixed, sharedDir } from './helpers.js';
 
@@ -17,22 +17,10 @@ const T0 = Date.parse('2021-03-06T17:27:45.000Z');
 const HOST = 'exch01.contoso.local';
 const EXCHANGE = 'C:\\Program Files\\Microsoft\\Exchange Server\\V15';
 
-function source(data: Buffer): ByteSource {
-  let pos = 0;
-  return {
-    async read(buf, offset, length) {
-      const n = Math.min(length, data.length - pos);
-      data.copy(buf, offset, pos, pos + n);
-      pos += n;
-      return n;
-    },
-    async close() {},
-  };
-}
 
 async function eventsOf(file: Buffer): Promise<LogEvent[]> {
   const out: LogEvent[] = [];
-  await readEvtx(source(file), {
+  await readEvtx(bufferByteSource(file), {
     record: (r) => {
       const ev = new EvtxEvent(r, { input: 0, file: 'test.evtx', record: r.id, offset: r.offset });
       void ev.raw; // build what the tests read while the record can still render

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { crc32 } from '../src/core/crc32.js';
 import { type JsonObject, jsonText } from '../src/parsers/evtx/render-json.js';
 import { type EvtxFileInfo, readEvtx } from '../src/parsers/evtx/reader.js';
-import { fileByteSource } from '../src/sources/bytes.js';
+import { bufferByteSource, fileByteSource } from '../src/sources/bytes.js';
 import type { ByteSource } from '../src/sources/types.js';
 import { type XElement, winEvent, writeEvtx } from '../tools/corpus/evtx-writer.js';
 import { sharedDir } from './helpers.js';
@@ -42,21 +42,9 @@ interface Read {
   info: EvtxFileInfo;
 }
 
-function bufferSource(data: Buffer, step = Infinity): ByteSource {
-  let pos = 0;
-  return {
-    async read(buf, offset, length) {
-      const n = Math.min(length, data.length - pos, step);
-      data.copy(buf, offset, pos, pos + n);
-      pos += n;
-      return n;
-    },
-    async close() {},
-  };
-}
 
 async function readAll(src: ByteSource | string | Buffer, options: { render?: 'xml' } = {}, step?: number): Promise<Read> {
-  const source = typeof src === 'string' ? await fileByteSource(src) : Buffer.isBuffer(src) ? bufferSource(src, step) : src;
+  const source = typeof src === 'string' ? await fileByteSource(src) : Buffer.isBuffer(src) ? bufferByteSource(src, step) : src;
   const out: Read = { records: [], issues: [], info: undefined as unknown as EvtxFileInfo };
   try {
     out.info = await readEvtx(source, {

@@ -1,22 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { compileNeedles, scanLines } from '../src/parsers/line-scanner.js';
+import { bufferByteSource } from '../src/sources/bytes.js';
 import type { ByteSource } from '../src/sources/types.js';
 import { Rng } from '../tools/corpus/rng.js';
 
 /** A source that hands out at most `step` bytes per read, to force every chunk boundary. */
-function source(data: Buffer, step = Infinity): ByteSource {
-  let pos = 0;
-  return {
-    async read(buf, offset, length) {
-      const n = Math.min(length, data.length - pos, step);
-      data.copy(buf, offset, pos, pos + n);
-      pos += n;
-      return n;
-    },
-    async close() {},
-  };
-}
+const source = bufferByteSource;
 
 interface Seen {
   lines: { text: string; lineNo: number; offset: number; candidate: boolean }[];

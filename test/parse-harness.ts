@@ -3,7 +3,7 @@ import type { LogEvent } from '../src/core/types.js';
 import { type ScanResult, scanLines } from '../src/parsers/line-scanner.js';
 import { identify, parserById } from '../src/parsers/registry.js';
 import type { Sniff } from '../src/parsers/types.js';
-import type { ByteSource } from '../src/sources/types.js';
+import { bufferByteSource } from '../src/sources/bytes.js';
 
 export interface Parsed {
   sniff: Sniff | undefined;
@@ -14,18 +14,6 @@ export interface Parsed {
   lastTime?: number;
 }
 
-function bufferSource(data: Buffer, step: number): ByteSource {
-  let pos = 0;
-  return {
-    async read(buf, offset, length) {
-      const n = Math.min(length, data.length - pos, step);
-      data.copy(buf, offset, pos, pos + n);
-      pos += n;
-      return n;
-    },
-    async close() {},
-  };
-}
 
 export async function parseText(content: string | Buffer, rel = 'test.log', opts: { chunk?: number; step?: number } = {}): Promise<Parsed> {
   const data = typeof content === 'string' ? Buffer.from(content) : content;
@@ -42,7 +30,7 @@ export async function parseText(content: string | Buffer, rel = 'test.log', opts
     issue: (code, message, line) => void out.issues.push({ code, message, line }),
   });
   out.scan = await scanLines(
-    bufferSource(data, opts.step ?? Infinity),
+    bufferByteSource(data, opts.step ?? Infinity),
     undefined,
     {
       line(t, lineNo, offset) {

@@ -4,6 +4,7 @@
 import { errorMessage } from '../core/errors.js';
 import { jsonText } from '../parsers/evtx/render-json.js';
 import { type EvtxRecord, isEvtx, readEvtx } from '../parsers/evtx/reader.js';
+import { readHead, withPrefix } from '../sources/bytes.js';
 import { discoverInputs } from '../sources/discover.js';
 import { openSource } from '../sources/open.js';
 import { type ByteSource, DEFAULT_LIMITS } from '../sources/types.js';
@@ -74,35 +75,6 @@ function xmlComment(s: string): string {
   return s.replace(/-(?=-)/g, '- ').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '\ufffd');
 }
 
-
-async function readHead(src: ByteSource, n: number): Promise<Buffer> {
-  const buf = Buffer.alloc(n);
-  let got = 0;
-  while (got < n) {
-    const r = await src.read(buf, got, n - got);
-    if (r === 0) break;
-    got += r;
-  }
-  return buf.subarray(0, got);
-}
-
-/** Replays bytes already read, then continues with the source. */
-function replay(prefix: Buffer, src: ByteSource): ByteSource {
-  let pos = 0;
-  return {
-    async read(buf, offset, length) {
-      if (pos < prefix.length) {
-        const n = Math.min(length, prefix.length - pos);
-        prefix.copy(buf, offset, pos, pos + n);
-        pos += n;
-        return n;
-      }
-      return src.read(buf, offset, length);
-    },
-    close: () => src.close(),
-  };
-}
-
 /** Dumps every EVTX file found in the inputs (by content, not name) to `opts.out`. */
 export async function dumpEvtx(opts: DumpOptions): Promise<DumpResult> {
   const { format, ids } = opts;
@@ -145,7 +117,7 @@ export async function dumpEvtx(opts: DumpOptions): Promise<DumpResult> {
         evtxFiles++;
         if (format === 'xml') out.push(`<!-- ${xmlComment(file)} -->\n`);
         const info = await readEvtx(
-          replay(head, src),
+          withPrefix(head, src),
           {
             record(r) {
               if (skipRecovered && r.recovered) return;

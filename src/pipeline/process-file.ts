@@ -9,6 +9,7 @@ import type { DetectionEngine } from '../detect/engine.js';
 import { compileNeedles, scanLines } from '../parsers/line-scanner.js';
 import { identify, parserById } from '../parsers/registry.js';
 import type { Head, ParseContext } from '../parsers/types.js';
+import { readHead, withPrefix } from '../sources/bytes.js';
 import { openSource } from '../sources/open.js';
 import type { ByteSource, FileRef, Limits } from '../sources/types.js';
 import type { ZipReaderCache } from '../sources/zip.js';
@@ -94,34 +95,6 @@ class TimeRange {
   }
 }
 
-async function readHead(src: ByteSource): Promise<Buffer> {
-  const buf = Buffer.allocUnsafe(HEAD_BYTES);
-  let n = 0;
-  while (n < HEAD_BYTES) {
-    const r = await src.read(buf, n, HEAD_BYTES - n);
-    if (r === 0) break;
-    n += r;
-  }
-  return buf.subarray(0, n);
-}
-
-/** Replays the bytes already read for sniffing, then continues with the source. */
-function withPrefix(prefix: Buffer, src: ByteSource): ByteSource {
-  let pos = 0;
-  return {
-    async read(buf, offset, length) {
-      if (pos < prefix.length) {
-        const n = Math.min(length, prefix.length - pos);
-        prefix.copy(buf, offset, pos, pos + n);
-        pos += n;
-        return n;
-      }
-      return src.read(buf, offset, length);
-    },
-    close: () => src.close(),
-  };
-}
-
 function headOf(rel: string, bytes: Buffer, complete: boolean): Head {
   let text = bytes.toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
@@ -156,7 +129,7 @@ export async function processFile(ref: FileRef, env: ScanEnv): Promise<FileResul
     return result;
   }
   try {
-    const head = await readHead(src);
+    const head = await readHead(src, HEAD_BYTES);
     if (head.length === 0) {
       if (logLike) fail(ERROR_CODES.parse, 'empty file (0 bytes): nothing to read');
       else skip('empty file');

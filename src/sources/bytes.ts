@@ -53,3 +53,46 @@ export function streamByteSource(stream: NodeJS.ReadableStream): ByteSource {
     },
   };
 }
+
+/** Reads up to `n` bytes from the start of a source (fewer when it ends first). */
+export async function readHead(src: ByteSource, n: number): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(n);
+  let got = 0;
+  while (got < n) {
+    const r = await src.read(buf, got, n - got);
+    if (r === 0) break;
+    got += r;
+  }
+  return buf.subarray(0, got);
+}
+
+/** Replays bytes already read (for sniffing), then continues with the source. */
+export function withPrefix(prefix: Buffer, src: ByteSource): ByteSource {
+  let pos = 0;
+  return {
+    async read(buf, offset, length) {
+      if (pos < prefix.length) {
+        const n = Math.min(length, prefix.length - pos);
+        prefix.copy(buf, offset, pos, pos + n);
+        pos += n;
+        return n;
+      }
+      return src.read(buf, offset, length);
+    },
+    close: () => src.close(),
+  };
+}
+
+/** A source over bytes in memory, handing out at most `step` bytes per read. */
+export function bufferByteSource(data: Buffer, step = Infinity): ByteSource {
+  let pos = 0;
+  return {
+    async read(buf, offset, length) {
+      const n = Math.min(length, data.length - pos, step);
+      data.copy(buf, offset, pos, pos + n);
+      pos += n;
+      return n;
+    },
+    async close() {},
+  };
+}
