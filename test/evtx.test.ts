@@ -31,7 +31,7 @@ interface Snap {
   written: string;
   event: JsonObject;
   xml?: string;
-  system: { eventId: number; provider: string; channel: string; recordId: number; timeCreated: string };
+  system: { eventId: number; provider: string; channel: string; recordId: number; timeMs: number };
 }
 
 type EvtxRecord = Snap;

@@ -66,7 +66,13 @@ function meta(file: string, r: EvtxRecord): string {
 
 /** The JSON line of a record: its evtx_dump object with the provenance added under "exhunt". */
 function jsonRecord(file: string, r: EvtxRecord): string {
-  const body = jsonText(r.event!);
+  let body: string;
+  try {
+    // The native serialiser, except for the rare record with a 64-bit value beyond 2^53.
+    body = JSON.stringify(r.event);
+  } catch {
+    body = jsonText(r.event);
+  }
   return body === '{}' ? `{"exhunt":${meta(file, r)}}` : `${body.slice(0, -1)},"exhunt":${meta(file, r)}}`;
 }
 

@@ -6,7 +6,7 @@
 // so a hostile file can neither read out of bounds nor recurse without end.
 import { EvtxFormatError } from './errors.js';
 import type { SystemPlan } from './system-facts.js';
-import { type Value, decodeUnsizedValue, decodeValue } from './values.js';
+import { type ChunkLife, type Value, decodeUnsizedValue, lazyValue } from './values.js';
 
 export interface ElementNode {
   t: 'el';
@@ -70,7 +70,9 @@ export function nameHash(name: string): number {
 }
 
 /** The parsing state of one chunk: its bytes and the names and templates seen so far. */
-export class ChunkBinXml {
+export class ChunkBinXml implements ChunkLife {
+  /** Set once the chunk's bytes may be reused: lazy values refuse to decode then. */
+  released = false;
   private readonly names = new Map<number, string>();
   private readonly templates = new Map<number, TemplateDef | 'parsing'>();
 
@@ -199,7 +201,7 @@ export class ChunkBinXml {
       const size = this.buf.readUInt16LE(descs + 4 * i);
       const type = this.buf[descs + 4 * i + 2]!;
       this.need(q, size, end);
-      values[i] = decodeValue(this.buf, type, q, size);
+      values[i] = lazyValue(this.buf, type, q, size, this);
       q += size;
     }
     return { node: { t: 'tmpl', def, values }, next: q };

@@ -111,8 +111,7 @@ export class EvtxEvent implements LogEvent {
     readonly prov: Provenance,
   ) {
     const s = record.system;
-    const created = s.timeCreated ? Date.parse(s.timeCreated) : NaN;
-    this.time = Number.isNaN(created) ? record.writtenMs : created;
+    this.time = Number.isNaN(s.timeMs) ? record.writtenMs : s.timeMs;
     this.recovered = record.recovered;
     this.win = new WinView(this, s.eventId, s.provider, s.channel, s.computer, s.recordId, s.level);
   }

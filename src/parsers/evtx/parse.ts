@@ -16,17 +16,29 @@ export const evtxParser: RecordParser = {
   },
   async read(src, ctx, onEvent) {
     const channels = new Map<string, number>();
+    // A log is one channel, record after record: count runs, not records.
+    let channel = '';
+    let run = 0;
+    const flushRun = () => {
+      if (run > 0) channels.set(channel, (channels.get(channel) ?? 0) + run);
+    };
     const info = await readEvtx(src, {
       record(r) {
         const ev = new EvtxEvent(r, { input: ctx.input, file: ctx.file, record: r.id, offset: r.offset });
         const ch = ev.win.channel;
-        channels.set(ch, (channels.get(ch) ?? 0) + 1);
+        if (ch !== channel) {
+          flushRun();
+          channel = ch;
+          run = 0;
+        }
+        run++;
         onEvent(ev);
       },
       issue(code, message, offset) {
         ctx.issue(code, message, undefined, offset);
       },
     });
+    flushRun();
     const named = [...channels.entries()].filter(([c]) => c !== '').sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
     const format = named.length === 0 ? FORMAT : `${FORMAT} (${named.slice(0, 3).map(([c]) => c).join(', ')}${named.length > 3 ? `, +${named.length - 3}` : ''})`;
     return { bytes: info.bytes, records: info.records + info.recovered, format };

@@ -212,6 +212,7 @@ class ChunkWalker {
       this.walk(checkSums, beyondHeader);
     } finally {
       this.live = false;
+      this.binxml.released = true;
     }
   }
 

@@ -5,7 +5,7 @@
 // built another way (nested templates, binary-XML values, arrays) are rendered instead.
 import type { ContentNode, ElementNode, Node, TemplateDef } from './binxml.js';
 import type { JsonObject, JsonValue } from './render-json.js';
-import { type Scalar, VT, type Value } from './values.js';
+import { type Scalar, VT, type Value, valueTimeMs } from './values.js';
 
 export interface SystemFacts {
   eventId: number;
@@ -14,8 +14,8 @@ export interface SystemFacts {
   computer: string;
   recordId: number;
   level: number;
-  /** TimeCreated/@SystemTime as written (ISO-8601), '' when absent. */
-  timeCreated: string;
+  /** TimeCreated/@SystemTime in milliseconds since the epoch, NaN when absent. */
+  timeMs: number;
 }
 
 /** Where a value comes from: a substitution, a literal, nothing, or somewhere this plan cannot follow. */
@@ -118,11 +118,21 @@ export function planFacts(nodes: readonly Node[]): { facts: SystemFacts; root: s
   const computer = resolve(plan.computer, values);
   const recordId = resolve(plan.recordId, values);
   const level = resolve(plan.level, values);
-  const time = resolve(plan.timeCreated, values);
-  if (eventId === COMPLEX || provider === COMPLEX || channel === COMPLEX || computer === COMPLEX || recordId === COMPLEX || level === COMPLEX || time === COMPLEX) return undefined;
+  if (eventId === COMPLEX || provider === COMPLEX || channel === COMPLEX || computer === COMPLEX || recordId === COMPLEX || level === COMPLEX) return undefined;
+  let timeMs = NaN;
+  const t = plan.timeCreated;
+  if (t === 'complex') return undefined;
+  if (t !== 'absent') {
+    if ('lit' in t) timeMs = typeof t.lit === 'string' ? Date.parse(t.lit) : NaN;
+    else {
+      const v = values[t.sub];
+      if (v && (v.type === VT.BinXml || (v.type & VT.Array) !== 0)) return undefined;
+      if (v && v.type !== VT.Null) timeMs = valueTimeMs(v);
+    }
+  }
   return {
     root: plan.root,
-    facts: { eventId: num(eventId), provider: text(provider), channel: text(channel), computer: text(computer), recordId: num(recordId), level: num(level), timeCreated: text(time) },
+    facts: { eventId: num(eventId), provider: text(provider), channel: text(channel), computer: text(computer), recordId: num(recordId), level: num(level), timeMs },
   };
 }
 
@@ -171,6 +181,6 @@ export function factsFromDoc(doc: JsonObject): SystemFacts {
     computer: leafText(system['Computer']),
     recordId: leafNum(system['EventRecordID']),
     level: leafNum(system['Level']),
-    timeCreated: attrText(system['TimeCreated'], 'SystemTime'),
+    timeMs: ((t) => (t === '' ? NaN : Date.parse(t)))(attrText(system['TimeCreated'], 'SystemTime')),
   };
 }

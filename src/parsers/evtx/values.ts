@@ -268,6 +268,86 @@ export function decodeValue(buf: Buffer, type: number, p: number, size: number):
   return { type, v: scalarAt(buf, type, p, fixed) };
 }
 
+/** Whether the chunk bytes a lazy value reads from are still there. */
+export interface ChunkLife {
+  released: boolean;
+}
+
+/**
+ * A substitution value decoded on first use: most records are dismissed by a detector after a
+ * glance at their System values, and strings, GUIDs and times are then never built.
+ */
+class LazyValue implements Value {
+  private done = false;
+  private cached: Value['v'] = null;
+
+  constructor(
+    readonly type: number,
+    private readonly buf: Buffer,
+    private readonly p: number,
+    private readonly size: number,
+    private readonly life: ChunkLife,
+  ) {}
+
+  /** Milliseconds since the epoch of a FILETIME value, without building its text; NaN otherwise. */
+  timeMs(): number {
+    if (this.type !== VT.FileTime || this.life.released) return NaN;
+    return fileTimeHalvesToMs(this.buf.readUInt32LE(this.p), this.buf.readUInt32LE(this.p + 4));
+  }
+
+  get v(): Value['v'] {
+    if (!this.done) {
+      if (this.life.released) throw new Error('EVTX value read after its chunk was released');
+      this.cached = decodeValue(this.buf, this.type, this.p, this.size).v;
+      this.done = true;
+    }
+    return this.cached;
+  }
+}
+
+/** Milliseconds since the epoch of a time value (FILETIME read directly, text parsed); NaN when none. */
+export function valueTimeMs(value: Value): number {
+  if (value instanceof LazyValue && value.type === VT.FileTime) return value.timeMs();
+  const v = value.v;
+  return typeof v === 'string' && v !== '' ? Date.parse(v) : NaN;
+}
+
+/**
+ * A substitution value whose type and size are checked now and whose content is decoded when it
+ * is read (see LazyValue); errors in the content surface then, as EvtxFormatError.
+ */
+export function lazyValue(buf: Buffer, type: number, p: number, size: number, life: ChunkLife): Value {
+  if (p + size > buf.length) throw new EvtxFormatError(`value runs past the chunk (type 0x${type.toString(16)}, ${size} bytes)`);
+  switch (type) {
+    case VT.Null:
+      return EMPTY;
+    case VT.BinXml:
+      return { type, v: { start: p, end: p + size } };
+    case VT.String:
+    case VT.AnsiString:
+    case VT.Binary:
+    case VT.Sid:
+      return new LazyValue(type, buf, p, size, life);
+    case VT.SizeT:
+      if (size !== 4 && size !== 8) throw new EvtxFormatError(`SizeT of ${size} bytes`);
+      return new LazyValue(type, buf, p, size, life);
+    case VT.EvtHandle:
+    case VT.EvtXml:
+      throw new EvtxFormatError(`value type 0x${type.toString(16)} is not supported`);
+    default:
+      break;
+  }
+  if (type & VT.Array) {
+    const item = type & 0x7f;
+    if (item !== VT.String && item !== VT.Sid && FIXED_SIZE[item] === undefined) throw new EvtxFormatError(`array of value type 0x${item.toString(16)} is not supported`);
+    return new LazyValue(type, buf, p, size, life);
+  }
+  const fixed = FIXED_SIZE[type];
+  if (fixed === undefined) throw new EvtxFormatError(`unknown value type 0x${type.toString(16)}`);
+  if (size < fixed) throw new EvtxFormatError(`value of type 0x${type.toString(16)} is ${size} bytes, needs ${fixed}`);
+  return new LazyValue(type, buf, p, size, life);
+}
+
 function decodeArray(buf: Buffer, item: number, p: number, end: number): Scalar[] {
   const out: Scalar[] = [];
   if (item === VT.String) {
