@@ -340,6 +340,14 @@ describe('EVTX parser', () => {
       assert.doesNotMatch(xml, /\u001b/);
     });
 
+    test('records render only during their callback; System facts need no rendering', async () => {
+      let kept: { event: unknown; system: { eventId: number; timeMs: number } } | undefined;
+      const src = bufferByteSource(writeEvtx([{ event: sampleEvent() }]));
+      await readEvtx(src, { record: (r) => void (kept = r), issue: () => assert.fail('no issue expected') });
+      assert.deepEqual([kept!.system.eventId, kept!.system.timeMs], [4688, T0], 'facts were read in place');
+      assert.throws(() => kept!.event, /after its callback returned/);
+    });
+
     test('many records span chunks; templates are reused within a chunk', async () => {
       const specs = Array.from({ length: 3000 }, (_, i) => ({ event: sampleEvent({ recordId: i + 1, data: [['CommandLine', `cmd /c echo ${i}`]] }), written: T0 + i }));
       const file = writeEvtx(specs);
