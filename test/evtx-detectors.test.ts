@@ -11,7 +11,7 @@ import { EvtxEvent } from '../src/parsers/evtx/event.js';
 import { readEvtx } from '../src/parsers/evtx/reader.js';
 import { bufferByteSource } from '../src/sources/bytes.js';
 import { type WinEventSpec, type XElement, type XValue, winEvent, writeEvtx } from '../tools/corpus/evtx-writer.js';
-import { byRule, collection, huntFixed, sharedDir } from './helpers.js';
+import { buildZip, byRule, collection, huntFixed, sharedDir } from './helpers.js';
 
 const T0 = Date.parse('2021-03-06T17:27:45.000Z');
 const HOST = 'exch01.contoso.local';
@@ -199,6 +199,15 @@ describe('Windows-event detectors', () => {
       });
     }
     for (const f of report.findings) for (const e of f.evidence) assert.equal(e.file, 'EXCH01/winevt/Logs/Mixed.evtx');
+
+    // The same log inside a KAPE-style zip, read on two threads: the same findings.
+    const zipRoot = collection({ 'kape.zip': buildZip([{ name: 'C/Windows/System32/winevt/Logs/Mixed.evtx', data: file }]) });
+    const zipped = await huntFixed([path.join(zipRoot, 'kape.zip')], { minSeverity: 'info', threads: 2 });
+    assert.deepEqual(zipped.errors, []);
+    assert.deepEqual(
+      zipped.findings.map((f) => [f.rule, f.severity, f.count, f.evidence.map((e) => e.record)]),
+      report.findings.map((f) => [f.rule, f.severity, f.count, f.evidence.map((e) => e.record)]),
+    );
   });
 });
 

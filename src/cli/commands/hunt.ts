@@ -13,7 +13,9 @@ import { demoCollectionPath } from '../package-root.js';
 export const HUNT_HELP = `Usage: exhunt hunt [PATH…] [options]
 
 Hunts a triage collection — folders, .zip archives or single log files copied off an Exchange
-server — for ProxyLogon, ProxyShell, ProxyNotShell/OWASSRF exploitation and web-shell use.
+server: Exchange and IIS logs, Windows event logs (.evtx) — for ProxyLogon, ProxyShell,
+ProxyNotShell/OWASSRF exploitation, web shells, commands run through them, credential dumps and
+mailbox theft.
 
 Options:
   -f, --format FORMAT      ${WRITERS.map((w) => w.id).join('|')} (default: console)
