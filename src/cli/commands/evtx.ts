@@ -1,9 +1,9 @@
 // `exhunt evtx FILE…`: options in, dumpEvtx (pipeline/evtx-dump.ts) does the work.
 import { createWriteStream } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { UsageError } from '../../core/errors.js';
 import { DUMP_FORMATS, type DumpFormat, dumpEvtx } from '../../pipeline/evtx-dump.js';
 import { terminalSafe } from '../../report/sanitize.js';
+import { parseCommandLine } from '../args.js';
 import { EXIT } from '../exit-codes.js';
 import type { Io } from '../io.js';
 
@@ -31,25 +31,14 @@ written), 2 usage error or no EVTX file in the input.
 `;
 
 export async function evtxCommand(argv: string[], io: Io): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        format: { type: 'string', short: 'f', default: 'jsonl' },
-        output: { type: 'string', short: 'o' },
-        'event-id': { type: 'string' },
-        'no-recovered': { type: 'boolean', default: false },
-        quiet: { type: 'boolean', short: 'q', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
-  const { values: o, positionals } = parsed;
+  const { values: o, positionals } = parseCommandLine(argv, {
+    format: { type: 'string', short: 'f', default: 'jsonl' },
+    output: { type: 'string', short: 'o' },
+    'event-id': { type: 'string' },
+    'no-recovered': { type: 'boolean', default: false },
+    quiet: { type: 'boolean', short: 'q', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
   if (o.help) {
     io.stdout.write(EVTX_HELP);
     return EXIT.clean;

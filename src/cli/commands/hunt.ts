@@ -1,11 +1,11 @@
 // `exhunt hunt PATH…`: parse options, run the hunt, choose a writer, set the exit code.
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { UsageError, formatReportError } from '../../core/errors.js';
 import { SEVERITIES, type Severity, isSeverity, severityRank } from '../../core/types.js';
 import { hunt, type Progress } from '../../pipeline/hunt.js';
 import { WRITERS, writerById } from '../../report/registry.js';
 import { terminalSafe } from '../../report/sanitize.js';
+import { parseCommandLine } from '../args.js';
 import { EXIT } from '../exit-codes.js';
 import { type Io, colorWanted } from '../io.js';
 import { demoCollectionPath } from '../package-root.js';
@@ -76,35 +76,24 @@ function progressLine(p: Progress, startMs: number): string {
 }
 
 export async function huntCommand(argv: string[], io: Io): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        format: { type: 'string', short: 'f', default: 'console' },
-        output: { type: 'string', short: 'o' },
-        'min-severity': { type: 'string', default: 'low' },
-        since: { type: 'string' },
-        until: { type: 'string' },
-        'exchange-path': { type: 'string' },
-        demo: { type: 'boolean', default: false },
-        threads: { type: 'string' },
-        'max-line-bytes': { type: 'string' },
-        'max-unzipped': { type: 'string' },
-        'max-zip-ratio': { type: 'string' },
-        color: { type: 'boolean' },
-        'no-color': { type: 'boolean' },
-        verbose: { type: 'boolean', short: 'v', default: false },
-        quiet: { type: 'boolean', short: 'q', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
-  const { values: o, positionals } = parsed;
+  const { values: o, positionals } = parseCommandLine(argv, {
+    format: { type: 'string', short: 'f', default: 'console' },
+    output: { type: 'string', short: 'o' },
+    'min-severity': { type: 'string', default: 'low' },
+    since: { type: 'string' },
+    until: { type: 'string' },
+    'exchange-path': { type: 'string' },
+    demo: { type: 'boolean', default: false },
+    threads: { type: 'string' },
+    'max-line-bytes': { type: 'string' },
+    'max-unzipped': { type: 'string' },
+    'max-zip-ratio': { type: 'string' },
+    color: { type: 'boolean' },
+    'no-color': { type: 'boolean' },
+    verbose: { type: 'boolean', short: 'v', default: false },
+    quiet: { type: 'boolean', short: 'q', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
   if (o.help) {
     io.stdout.write(HUNT_HELP);
     return EXIT.clean;
