@@ -3,20 +3,16 @@
 // rendering the event: for each template definition, where those values sit (a substitution index
 // or a literal) is worked out once and cached on the definition. Records whose System section is
 // built another way (nested templates, binary-XML values, arrays) are rendered instead.
+import type { WinEvent } from '../../core/types.js';
 import type { ContentNode, ElementNode, Node, TemplateDef } from './binxml.js';
 import type { JsonObject, JsonValue } from './render-json.js';
 import { type Scalar, VT, type Value, valueTimeMs } from './values.js';
 
-export interface SystemFacts {
-  eventId: number;
-  provider: string;
-  channel: string;
-  computer: string;
-  recordId: number;
-  level: number;
+/** The System values of the Windows view (core/types.ts WinEvent), and the event's time. */
+export type SystemFacts = Pick<WinEvent, 'eventId' | 'provider' | 'channel' | 'computer' | 'recordId' | 'level'> & {
   /** TimeCreated/@SystemTime in milliseconds since the epoch, NaN when absent. */
   timeMs: number;
-}
+};
 
 /** Where a value comes from: a substitution, a literal, nothing, or somewhere this plan cannot follow. */
 type Ref = { sub: number } | { lit: Scalar } | 'absent' | 'complex';
