@@ -5,6 +5,7 @@ import { TOOL_VERSION } from '../core/version.js';
 import { terminalSafe } from '../report/sanitize.js';
 import { EVTX_HELP, evtxCommand } from './commands/evtx.js';
 import { HUNT_HELP, huntCommand } from './commands/hunt.js';
+import { RULES_HELP, rulesCommand } from './commands/rules.js';
 import { EXIT } from './exit-codes.js';
 import type { Io } from './io.js';
 
@@ -18,6 +19,7 @@ interface Command {
 const COMMANDS: readonly Command[] = [
   { name: 'hunt', summary: 'hunt a triage collection for Exchange exploitation and web shells', run: huntCommand, help: HUNT_HELP },
   { name: 'evtx', summary: 'dump Windows event logs (.evtx) as JSON lines, JSON or XML', run: evtxCommand, help: EVTX_HELP },
+  { name: 'rules', summary: 'rules lint: check Sigma rules and say why any cannot run', run: rulesCommand, help: RULES_HELP },
 ];
 
 export const MAIN_HELP = `exhunt ${TOOL_VERSION} — Am I exposed? Was I breached? What do I do now?

@@ -64,6 +64,8 @@ export interface LogEvent {
   time: number;
   /** Field values by the log's own field names ('' for W3C `-`; EVTX: see docs/evtx.md). */
   fields: Record<string, string>;
+  /** One field's value, when the format can give it without building `fields`. */
+  field?(name: string): string | undefined;
   web?: WebRequest;
   win?: WinEvent;
   /** The record as a structured document, when the format has one (EVTX: evtx_dump's JSON object). */
@@ -123,6 +125,8 @@ export interface Finding {
   details: Record<string, string[]>;
   /** The most telling records, in time order; `count` says how many there were in all. */
   evidence: Evidence[];
+  /** For rules loaded at run time (Sigma): the rule file, as given on the command line. */
+  ruleFile?: string;
 }
 
 export interface InputInfo {
@@ -202,6 +206,8 @@ export interface ReportStats {
   threads: number;
   /** Findings left out of `findings` by --min-severity (the verdict still counts them). */
   belowThreshold: number;
+  /** Sigma rule documents given with --sigma: how many run, how many could not (`exhunt rules lint` says why). */
+  sigmaRules?: { loaded: number; rejected: number };
 }
 
 export interface ReportOptions {

@@ -9,7 +9,8 @@ import { isoTime } from '../core/clock.js';
 import type { Evidence, Finding, LogEvent, Severity, Stage } from '../core/types.js';
 import { severityRank, stageRank } from '../core/types.js';
 import { GroupLimiter } from './group-limit.js';
-import type { Detector, Hit } from './types.js';
+import type { FeedEvent } from './sigma/engine.js';
+import type { FindingRule, Hit } from './types.js';
 
 export const EVIDENCE_PER_FINDING = 50;
 export const EXCERPT_CHARS = 2000;
@@ -49,6 +50,8 @@ export interface GroupState {
   last: number;
   cves: string[];
   attack: string[];
+  /** The rule file, for Sigma rules. */
+  origin?: string;
   rep: Representative;
   facets: Record<string, string[]>;
   evidence: EvidenceEntry[];
@@ -56,6 +59,8 @@ export interface GroupState {
 
 export interface AccumulatorState {
   groups: GroupState[];
+  /** Sigma matches kept for correlation rules (see sigma/engine.ts), when Sigma rules run. */
+  feed?: { events: FeedEvent[]; counts: Record<string, number> };
   /** Records dropped because a rule exceeded GROUPS_PER_RULE, by rule. */
   dropped: Record<string, number>;
 }
@@ -78,6 +83,16 @@ function repBefore(a: Representative, b: Representative): boolean {
   if (a.input !== b.input) return a.input < b.input;
   if (a.file !== b.file) return a.file < b.file;
   return a.pos < b.pos;
+}
+
+/** A record as evidence: where it is, when, and its text (clipped). */
+export function evidenceOf(ev: LogEvent): Evidence {
+  const evidence: Evidence = { input: ev.prov.input, file: ev.prov.file, offset: ev.prov.offset, excerpt: excerptOf(ev.raw) };
+  if (ev.prov.line !== undefined) evidence.line = ev.prov.line;
+  if (ev.prov.record !== undefined) evidence.record = ev.prov.record;
+  const t = isoTime(ev.time);
+  if (t) evidence.time = t;
+  return evidence;
 }
 
 export function excerptOf(raw: string): string {
@@ -150,21 +165,21 @@ export class FindingAccumulator {
     return admitted;
   }
 
-  add(det: Detector, hit: Hit, ev: LogEvent): void {
+  add(det: FindingRule, hit: Hit, ev: LogEvent): void {
+    this.addRecord(det, hit, evidenceOf(ev), ev.time);
+  }
+
+  /** Adds a record already reduced to its evidence (correlation results, which span many records). */
+  addRecord(det: FindingRule, hit: Hit, evidence: Evidence, time: number): void {
     const key = clipText(hit.key);
     const id = `${det.id}\0${key}`;
     const sev = severityRank(hit.severity);
-    const evidence: Evidence = { input: ev.prov.input, file: ev.prov.file, offset: ev.prov.offset, excerpt: excerptOf(ev.raw) };
-    if (ev.prov.line !== undefined) evidence.line = ev.prov.line;
-    if (ev.prov.record !== undefined) evidence.record = ev.prov.record;
-    const t = isoTime(ev.time);
-    if (t) evidence.time = t;
     const rep: Representative = {
       sev,
-      time: ev.time,
-      input: ev.prov.input,
-      file: ev.prov.file,
-      pos: ev.prov.offset,
+      time,
+      input: evidence.input,
+      file: evidence.file,
+      pos: evidence.offset,
       title: clipText(hit.title),
       summary: hit.summary,
       story: hit.story ?? det.story,
@@ -184,10 +199,11 @@ export class FindingAccumulator {
         severity: hit.severity,
         stage: hit.stage,
         count: 0,
-        first: ev.time,
-        last: ev.time,
+        first: time,
+        last: time,
         cves: [...new Set(hit.cves ?? det.cves)].sort(),
         attack: [...det.attack].sort(),
+        ...(det.origin ? { origin: det.origin } : {}),
         rep,
         facets: {},
         evidence: [],
@@ -203,15 +219,15 @@ export class FindingAccumulator {
         }
       }
       if (stageRank(hit.stage) > stageRank(g.stage)) g.stage = hit.stage;
-      g.first = minTime(g.first, ev.time);
-      g.last = maxTime(g.last, ev.time);
+      g.first = minTime(g.first, time);
+      g.last = maxTime(g.last, time);
       if (hit.cves) g.cves = unionSorted(g.cves, hit.cves);
       if (repBefore(rep, g.rep)) g.rep = rep;
     }
     g.count++;
     if (hit.clientIp) addFacet(g.facets, 'clientIp', hit.clientIp);
     if (hit.facets) for (const [k, v] of Object.entries(hit.facets)) addFacet(g.facets, k, v);
-    pushEvidence(g.evidence, { sev, time: ev.time, ev: evidence });
+    pushEvidence(g.evidence, { sev, time: time, ev: evidence });
   }
 
   state(): AccumulatorState {
@@ -290,6 +306,7 @@ export class FindingAccumulator {
       if (first) f.time = first;
       if (last) f.lastSeen = last;
       if (g.rep.clientIp) f.clientIp = g.rep.clientIp;
+      if (g.origin) f.ruleFile = g.origin;
       out.push(f);
     }
     return sortFindings(out);

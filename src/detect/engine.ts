@@ -2,7 +2,8 @@
 // It also tells the scanner, per source kind, which needles make a line worth parsing.
 import type { LogEvent, SourceKind } from '../core/types.js';
 import { type AccumulatorState, FindingAccumulator } from './accumulate.js';
-import type { DetectContext, Detector } from './types.js';
+import type { SigmaEngine } from './sigma/engine.js';
+import type { DetectContext, Detector, FindingRule, Hit } from './types.js';
 
 export interface TimeWindow {
   since?: number;
@@ -32,6 +33,7 @@ export class DetectionEngine {
     readonly detectors: readonly Detector[],
     private readonly ctx: DetectContext = {},
     private readonly window: TimeWindow = {},
+    private readonly sigma?: SigmaEngine,
   ) {
     for (const d of detectors) {
       for (const s of d.appliesTo) {
@@ -48,9 +50,11 @@ export class DetectionEngine {
 
   needlesFor(source: SourceKind): Needles {
     const route = this.bySource.get(source);
-    if (!route) return { literals: [], allLines: false };
-    const allLines = route.wants.includes(null);
-    return { literals: allLines ? [] : [...route.needles], allLines };
+    const own: Needles = route ? { literals: route.wants.includes(null) ? [] : [...route.needles], allLines: route.wants.includes(null) } : { literals: [], allLines: false };
+    const sigma = this.sigma?.needlesFor(source);
+    if (!sigma) return own;
+    const allLines = own.allLines || sigma.allLines;
+    return { literals: allLines ? [] : [...new Set([...own.literals, ...sigma.literals])].sort(), allLines };
   }
 
   /** True when the event's time is inside --since/--until (events without a time are kept). */
@@ -61,10 +65,13 @@ export class DetectionEngine {
     return true;
   }
 
+  private readonly sink = (rule: FindingRule, hit: Hit, ev: LogEvent) => this.acc.add(rule, hit, ev);
+
   /** Hands over what was found so far and starts afresh (one file's worth, sent between threads). */
   drain(): AccumulatorState {
     const state = this.acc.state();
     this.acc = new FindingAccumulator();
+    if (this.sigma) state.feed = this.sigma.drainFeed();
     return state;
   }
 
@@ -74,6 +81,7 @@ export class DetectionEngine {
    */
   inspect(ev: LogEvent): void {
     if (!this.inWindow(ev)) return;
+    this.sigma?.inspect(ev, this.sink);
     const route = this.bySource.get(ev.source);
     if (!route) return;
     // Each distinct needle is looked up once per record, however many detectors share it.

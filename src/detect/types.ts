@@ -27,6 +27,18 @@ export interface DetectContext {
   exchangePath?: string;
 }
 
+/** What the finding accumulator needs to know of a rule (a built-in detector or a Sigma rule). */
+export interface FindingRule {
+  id: string;
+  story: string;
+  explanation: string;
+  remediation: readonly string[];
+  cves: readonly string[];
+  attack: readonly string[];
+  /** The rule file it came from, for rules loaded at run time (Sigma). */
+  origin?: string;
+}
+
 export interface Detector {
   /** Stable rule id, used in reports and ids: never change it once released. */
   id: string;

@@ -2,6 +2,7 @@
 import type { DetectionEngine } from '../detect/engine.js';
 import { DetectionEngine as Engine } from '../detect/engine.js';
 import { DETECTORS } from '../detect/registry.js';
+import { type SigmaSetup, sigmaEngine } from '../detect/sigma/setup.js';
 import type { Limits } from '../sources/types.js';
 import { ZipReaderCache } from '../sources/zip.js';
 import type { ScanEnv } from './process-file.js';
@@ -15,11 +16,13 @@ export interface ScanInit {
   since?: number;
   until?: number;
   chunkBytes?: number;
+  /** Sigma rules to run beside the built-in detectors. */
+  sigma?: SigmaSetup;
 }
 
 export function createEngine(init: ScanInit): DetectionEngine {
   const ctx = init.exchangePath ? { exchangePath: init.exchangePath } : {};
-  return new Engine(DETECTORS, ctx, { since: init.since, until: init.until });
+  return new Engine(DETECTORS, ctx, { since: init.since, until: init.until }, init.sigma ? sigmaEngine(init.sigma) : undefined);
 }
 
 export function createScanEnv(init: ScanInit): ScanEnv {

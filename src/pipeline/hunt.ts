@@ -10,6 +10,11 @@ import { severityRank } from '../core/types.js';
 import { SCHEMA_VERSION, TOOL_VERSION } from '../core/version.js';
 import { computeVerdict } from '../correlate/verdict.js';
 import { FindingAccumulator } from '../detect/accumulate.js';
+import { runCorrelations } from '../detect/sigma/correlate.js';
+import type { FeedEvent } from '../detect/sigma/engine.js';
+import { FEED_LIMIT } from '../detect/sigma/engine.js';
+import { loadRuleFiles } from '../detect/sigma/load.js';
+import { buildRuleSet, type SigmaRuleSet } from '../detect/sigma/ruleset.js';
 import { discoverInputs } from '../sources/discover.js';
 import { DEFAULT_LIMITS, type Limits } from '../sources/types.js';
 import { type ScanInit, createScanEnv } from './env.js';
@@ -37,6 +42,8 @@ export interface HuntOptions {
   clock?: Clock;
   onProgress?: (p: Progress) => void;
   onError?: (e: ReportError) => void;
+  /** Sigma rule files and folders, with values for `expand` placeholders. */
+  sigma?: { paths: readonly string[]; placeholders?: Record<string, string[]> };
 }
 
 const PARALLEL_THRESHOLD = 64 * 1024 * 1024;
@@ -102,6 +109,14 @@ export async function hunt(opts: HuntOptions): Promise<Report> {
   for (const e of discovery.errors) opts.onError?.(e);
 
   const init: ScanInit = { limits };
+  let sigmaSet: SigmaRuleSet | undefined;
+  if (opts.sigma && opts.sigma.paths.length > 0) {
+    const loaded = loadRuleFiles(opts.sigma.paths);
+    const placeholders = opts.sigma.placeholders ?? {};
+    sigmaSet = buildRuleSet(loaded.docs, { placeholders });
+    sigmaSet.lint.push(...loaded.rejected);
+    init.sigma = { docs: loaded.docs, placeholders };
+  }
   if (opts.exchangePath) init.exchangePath = opts.exchangePath;
   if (opts.since !== undefined) init.since = opts.since;
   if (opts.until !== undefined) init.until = opts.until;
@@ -115,8 +130,14 @@ export async function hunt(opts: HuntOptions): Promise<Report> {
   let parsedLines = 0;
   let bytes = 0;
   const sizeOf = new Map<string, number>(discovery.files.map((f) => [`${f.input}\0${f.rel}`, f.size]));
+  const feed: FeedEvent[] = [];
+  const feedCounts = new Map<string, number>();
   const onFile = (r: FileResult, state: ReturnType<FindingAccumulator['state']>) => {
     acc.merge(state);
+    if (state.feed) {
+      for (const e of state.feed.events) if (feed.length < FEED_LIMIT * 10) feed.push(e);
+      for (const [rule, n] of Object.entries(state.feed.counts)) feedCounts.set(rule, (feedCounts.get(rule) ?? 0) + n);
+    }
     if (r.coverage) coverageFiles.push(r.coverage);
     if (r.skipped) skipped.push(r.skipped);
     for (const e of r.errors) {
@@ -144,6 +165,18 @@ export async function hunt(opts: HuntOptions): Promise<Report> {
     } finally {
       await env.zips.close();
     }
+  }
+
+  if (sigmaSet && sigmaSet.correlations.length > 0) {
+    for (const [rule, n] of feedCounts) {
+      if (n <= FEED_LIMIT) continue;
+      const e: ReportError = { input: 0, file: '', code: ERROR_CODES.limit, message: `Sigma rule ${rule} matched ${n} events; correlations saw the first ${FEED_LIMIT}` };
+      errors.push(e);
+      opts.onError?.(e);
+    }
+    const names = new Map(sigmaSet.rules.filter((r) => r.name !== undefined).map((r) => [r.id, r.name!]));
+    const { matches } = runCorrelations(sigmaSet.correlations, feed, names);
+    for (const m of matches) for (const ev of m.events) acc.addRecord(m.rule, m.hit, ev.evidence, ev.time);
   }
 
   for (const [rule, n] of Object.entries(acc.droppedRecords())) {
@@ -181,6 +214,7 @@ export async function hunt(opts: HuntOptions): Promise<Report> {
     skipped: skipped.sort(cmpLoc),
     stats: { files: discovery.files.length, bytes, lines, parsedLines, durationMs: finished - started, threads: Math.max(1, Math.min(threads, discovery.files.length)),
       belowThreshold: all.length - findings.length,
+      ...(sigmaSet ? { sigmaRules: { loaded: sigmaSet.lint.filter((l) => l.status === 'loaded').length, rejected: sigmaSet.lint.filter((l) => l.status === 'rejected').length } } : {}),
     },
   };
 }

@@ -6,6 +6,7 @@ import { hunt, type Progress } from '../../pipeline/hunt.js';
 import { WRITERS, writerById } from '../../report/registry.js';
 import { terminalSafe } from '../../report/sanitize.js';
 import { parseCommandLine } from '../args.js';
+import { readPlaceholders } from './rules.js';
 import { EXIT } from '../exit-codes.js';
 import { type Io, colorWanted } from '../io.js';
 import { demoCollectionPath } from '../package-root.js';
@@ -27,6 +28,10 @@ Options:
       --exchange-path DIR  Exchange install folder (e.g. "C:\\Program Files\\Microsoft\\Exchange Server\\V15").
                            On the server itself its Logging folder and the IIS logs are hunted;
                            on a copy it tells exhunt where Exchange was installed.
+      --sigma PATH         also run the Sigma rules in PATH (file or folder, recursive; repeatable),
+                           on event logs and on IIS / HttpProxy logs; "exhunt rules lint PATH"
+                           says why any rule is not loaded
+      --sigma-config FILE  values for Sigma expand placeholders (placeholders: {Name: [values]})
       --demo               hunt the bundled demo collection of a compromised server
       --threads N          worker threads (default: one per core for inputs over 64 MiB)
       --max-line-bytes N   longest line read (default 1M, 4K–256M); longer lines are reported and skipped
@@ -84,6 +89,8 @@ export async function huntCommand(argv: string[], io: Io): Promise<number> {
     until: { type: 'string' },
     'exchange-path': { type: 'string' },
     demo: { type: 'boolean', default: false },
+    sigma: { type: 'string', multiple: true },
+    'sigma-config': { type: 'string' },
     threads: { type: 'string' },
     'max-line-bytes': { type: 'string' },
     'max-unzipped': { type: 'string' },
@@ -131,6 +138,7 @@ export async function huntCommand(argv: string[], io: Io): Promise<number> {
     minSeverity,
     threads: o.threads !== undefined ? positiveInt('--threads', o.threads) : undefined,
     limits,
+    sigma: o.sigma ? { paths: o.sigma, placeholders: readPlaceholders(o['sigma-config']) } : undefined,
     onProgress: showProgress
       ? (p) => {
           const now = Date.now();
@@ -150,6 +158,10 @@ export async function huntCommand(argv: string[], io: Io): Promise<number> {
         },
   });
   clearProgress();
+  const sr = report.stats.sigmaRules;
+  if (sr && !o.quiet) {
+    io.stderr.write(`exhunt: Sigma: ${sr.loaded} rule document(s) loaded${sr.rejected > 0 ? `, ${sr.rejected} not loaded (exhunt rules lint ${o.sigma!.map((p) => terminalSafe(p)).join(' ')} says why)` : ''}\n`);
+  }
 
   const noColor = o['no-color'] === true ? false : undefined;
   const color = o.output ? false : colorWanted(io.stdout, io.env, o.color ?? noColor);
