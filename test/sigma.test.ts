@@ -460,3 +460,16 @@ test('hostile rule files: alias bombs, oversized files, symlink loops, pathologi
   const set = compile(sel("CommandLine|re: '(a+)+b'"));
   assert.equal(set.rules[0]!.detection.test(new RecordView({ CommandLine: `${'a'.repeat(200_000)}c` })), false);
 });
+
+test('hunt --no-recovered leaves out records recovered from damaged chunks; kept ones are marked', async () => {
+  const sample = path.join(sharedDir(), 'samples', 'evtx', 'sample_with_a_bad_chunk_magic.evtx');
+  const dir = collection({ 'any.yml': ruleYaml(sel('EventID|gte: 0')) });
+  const rules = { paths: [path.join(dir, 'any.yml')] };
+  const count = (r: Awaited<ReturnType<typeof huntFixed>>) => r.findings.filter((f) => f.rule.startsWith('sigma:')).reduce((n, f) => n + f.count, 0);
+  const all = await huntFixed([sample], { sigma: rules });
+  const live = await huntFixed([sample], { sigma: rules, skipRecovered: true });
+  assert.equal(count(live), 270);
+  assert.ok(count(all) > count(live));
+  assert.ok(all.findings.some((f) => f.evidence.some((e) => e.recovered === true)));
+  assert.ok(!live.findings.some((f) => f.evidence.some((e) => e.recovered === true)));
+});

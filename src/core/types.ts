@@ -71,6 +71,8 @@ export interface LogEvent {
   /** The record as a structured document, when the format has one (EVTX: evtx_dump's JSON object). */
   doc?: Record<string, unknown>;
   prov: Provenance;
+  /** True for a record recovered from slack space or a damaged chunk (EVTX). */
+  recovered?: boolean;
   /** The record as text (one log line), for excerpts and raw-text rules. */
   raw: string;
 }
@@ -98,6 +100,8 @@ export interface Evidence {
   time?: string;
   /** The evidence record as text, truncated to a bounded length. Attacker-controlled. */
   excerpt: string;
+  /** EVTX: the record was recovered from slack space or a damaged chunk. */
+  recovered?: boolean;
 }
 
 export interface Finding {

@@ -92,6 +92,7 @@ export function evidenceOf(ev: LogEvent): Evidence {
   if (ev.prov.record !== undefined) evidence.record = ev.prov.record;
   const t = isoTime(ev.time);
   if (t) evidence.time = t;
+  if (ev.recovered) evidence.recovered = true;
   return evidence;
 }
 

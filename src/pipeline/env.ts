@@ -16,6 +16,8 @@ export interface ScanInit {
   since?: number;
   until?: number;
   chunkBytes?: number;
+  /** Leave out EVTX records recovered from slack space. */
+  skipRecovered?: boolean;
   /** Sigma rules to run beside the built-in detectors. */
   sigma?: SigmaSetup;
 }
@@ -27,5 +29,5 @@ export function createEngine(init: ScanInit): DetectionEngine {
 
 export function createScanEnv(init: ScanInit): ScanEnv {
   const chunk = Math.max(init.chunkBytes ?? DEFAULT_CHUNK_BYTES, init.limits.maxLineBytes * 2 + 2);
-  return { engine: createEngine(init), limits: init.limits, zips: new ZipReaderCache(), chunkBytes: chunk, buffers: [Buffer.allocUnsafe(chunk), Buffer.allocUnsafe(chunk)] };
+  return { engine: createEngine(init), skipRecovered: init.skipRecovered === true, limits: init.limits, zips: new ZipReaderCache(), chunkBytes: chunk, buffers: [Buffer.allocUnsafe(chunk), Buffer.allocUnsafe(chunk)] };
 }

@@ -42,6 +42,8 @@ export interface HuntOptions {
   clock?: Clock;
   onProgress?: (p: Progress) => void;
   onError?: (e: ReportError) => void;
+  /** Leave out EVTX records recovered from slack space or damaged chunks. */
+  skipRecovered?: boolean;
   /** Sigma rule files and folders, with values for `expand` placeholders. */
   sigma?: { paths: readonly string[]; placeholders?: Record<string, string[]> };
 }
@@ -109,6 +111,7 @@ export async function hunt(opts: HuntOptions): Promise<Report> {
   for (const e of discovery.errors) opts.onError?.(e);
 
   const init: ScanInit = { limits };
+  if (opts.skipRecovered) init.skipRecovered = true;
   let sigmaSet: SigmaRuleSet | undefined;
   if (opts.sigma && opts.sigma.paths.length > 0) {
     const loaded = loadRuleFiles(opts.sigma.paths);

@@ -23,6 +23,8 @@ export interface ScanEnv {
   limits: Limits;
   zips: ZipReaderCache;
   chunkBytes?: number;
+  /** Leave out records recovered from slack space (--no-recovered). */
+  skipRecovered?: boolean;
   /** Reused for every file this thread reads (files are read one at a time). */
   buffers?: [Buffer, Buffer];
 }
@@ -158,6 +160,7 @@ export async function processFile(ref: FileRef, env: ScanEnv): Promise<FileResul
     if (parser.kind === 'records') {
       let events = 0;
       const scan = await parser.read(withPrefix(head, src), ctx, (ev) => {
+        if (ev.recovered && env.skipRecovered) return;
         events++;
         times.see(ev.time);
         env.engine.inspect(ev);

@@ -32,6 +32,7 @@ Options:
                            on event logs and on IIS / HttpProxy logs; "exhunt rules lint PATH"
                            says why any rule is not loaded
       --sigma-config FILE  values for Sigma expand placeholders (placeholders: {Name: [values]})
+      --no-recovered       leave out event-log records recovered from slack space or damaged chunks
       --demo               hunt the bundled demo collection of a compromised server
       --threads N          worker threads (default: one per core for inputs over 64 MiB)
       --max-line-bytes N   longest line read (default 1M, 4K–256M); longer lines are reported and skipped
@@ -89,6 +90,7 @@ export async function huntCommand(argv: string[], io: Io): Promise<number> {
     until: { type: 'string' },
     'exchange-path': { type: 'string' },
     demo: { type: 'boolean', default: false },
+    'no-recovered': { type: 'boolean', default: false },
     sigma: { type: 'string', multiple: true },
     'sigma-config': { type: 'string' },
     threads: { type: 'string' },
@@ -138,6 +140,7 @@ export async function huntCommand(argv: string[], io: Io): Promise<number> {
     minSeverity,
     threads: o.threads !== undefined ? positiveInt('--threads', o.threads) : undefined,
     limits,
+    skipRecovered: o['no-recovered'] === true,
     sigma: o.sigma ? { paths: o.sigma, placeholders: readPlaceholders(o['sigma-config']) } : undefined,
     onProgress: showProgress
       ? (p) => {
