@@ -376,6 +376,24 @@ test('hunt --sigma: a correlation over an event log, end to end', async () => {
   assert.deepEqual(report.stats.sigmaRules, { loaded: 4, rejected: 0 });
 });
 
+test('hunt --sigma on worker threads: a correlation across files read by different threads', async () => {
+  const t0 = Date.parse('2021-03-02T01:00:00Z');
+  const ev = (id: number, min: number) => ({
+    event: winEvent({ provider: 'Microsoft-Windows-Security-Auditing', eventId: id, time: t0 + min * 60_000, channel: 'Security', computer: 'EX01', data: [['TargetUserName', 'bob']] }),
+    written: t0 + min * 60_000,
+  });
+  const dir = collection({
+    'a/Security.evtx': writeEvtx([ev(4625, 0), ev(4625, 1)]),
+    'b/Security.evtx': writeEvtx([ev(4625, 2), ev(4624, 3)]),
+    'rules/corr.yml': CORRELATION,
+  });
+  const report = await huntFixed([path.join(dir, 'a'), path.join(dir, 'b')], { sigma: { paths: [path.join(dir, 'rules')] }, threads: 2 });
+  assert.equal(report.stats.threads, 2);
+  const f = report.findings.filter((x) => x.rule.startsWith('sigma:'));
+  assert.deepEqual(f.map((x) => [x.rule, x.count]), [['sigma:b180ead8-d58f-40b2-ae54-c8940995b9b6', 4]]);
+  assert.deepEqual([...new Set(f[0]!.evidence.map((e) => e.input))].sort(), [0, 1]);
+});
+
 const HAFNIUM = 'rules-emerging-threats/2021/TA/HAFNIUM/web_exchange_exploitation_hafnium.yml';
 const IIS_HEADER = '#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n#Date: 2021-03-03 00:00:00\n#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken\n';
 
