@@ -94,6 +94,7 @@ function renderFinding(f: Finding, n: number, o: RenderOptions): string[] {
   if (f.cves.length > 0) meta.push(f.cves.join(' '));
   meta.push(f.rule);
   lines.push(paint(o.color, ['dim'], fit(`      ${meta.join(' · ')}`, w)));
+  if (f.ruleFile) lines.push(paint(o.color, ['dim'], `      ${location(f.ruleFile, '', w - 6)}`));
   lines.push(...wrap(f.summary, w, '      '));
   const shown = o.verbose ? f.evidence : f.evidence.slice(0, EVIDENCE_SHOWN);
   for (const e of shown) {
