@@ -36,6 +36,11 @@ export function collection(files: Record<string, string | Buffer>): string {
   return root;
 }
 
+/** The checkout's root folder (tests run from dist/test). */
+export function repoRoot(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+}
+
 /**
  * The project's shared reference folder (`../shared` next to the checkout, or an ancestor's, or
  * EXHUNT_SHARED). Tests that read real samples fail loudly when it is missing.

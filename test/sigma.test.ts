@@ -10,7 +10,7 @@ import { parseRuleText } from '../src/detect/sigma/load.js';
 import { type BuildOptions, buildRuleSet } from '../src/detect/sigma/ruleset.js';
 import { RecordView } from '../src/detect/sigma/view.js';
 import { writeEvtx, winEvent } from '../tools/corpus/evtx-writer.js';
-import { collection, huntFixed, runCli, sharedDir } from './helpers.js';
+import { collection, huntFixed, repoRoot, runCli, sharedDir } from './helpers.js';
 
 function ruleYaml(detection: string, logsource = 'product: windows'): string {
   const body = detection
@@ -490,4 +490,18 @@ test('hunt --no-recovered leaves out records recovered from damaged chunks; kept
   assert.ok(count(all) > count(live));
   assert.ok(all.findings.some((f) => f.evidence.some((e) => e.recovered === true)));
   assert.ok(!live.findings.some((f) => f.evidence.some((e) => e.recovered === true)));
+});
+
+test('the SigmaHQ tree: every rule for a log exhunt reads is loaded (with the example placeholder values)', async () => {
+  const rules = path.join(sharedDir(), 'samples', 'sigma-rules');
+  const res = await runCli(['rules', 'lint', rules, '--format', 'json', '--sigma-config', path.join(repoRoot(), 'examples', 'sigma-config.yaml')]);
+  const rows = JSON.parse(res.stdout) as { file: string; status: string; reason: string | null }[];
+  assert.ok(rows.length >= 3780, `${rows.length} rule documents`);
+  const rejected = rows.filter((r) => r.status === 'rejected');
+  const windowsOrWeb = rejected.filter((r) => !/^unmapped logsource/.test(r.reason ?? '') && !/placeholder/.test(r.reason ?? ''));
+  assert.deepEqual(windowsOrWeb, [], 'only unmapped log sources and cloud placeholders may be rejected');
+  const placeholders = rejected.filter((r) => /placeholder/.test(r.reason ?? ''));
+  assert.ok(placeholders.every((r) => !/[/\\]windows[/\\]/.test(r.file)), JSON.stringify(placeholders));
+  const unmapped = rejected.filter((r) => /^unmapped logsource/.test(r.reason ?? ''));
+  assert.ok(!unmapped.some((r) => /product: windows|category: (webserver|proxy|antivirus)\b/.test(r.reason ?? '')), 'Windows, webserver, proxy and antivirus rules are all mapped');
 });

@@ -14,7 +14,7 @@ function squash(name: string): string {
 }
 
 export class EventView implements SigmaView {
-  private readonly lowered = new Map<string, string | undefined>();
+  private lowered?: Map<string, string | undefined>;
   private loose?: Map<string, string>;
 
   /** Windows field names are also matched without spaces and case (rules specification §Field Usage). */
@@ -57,9 +57,10 @@ export class EventView implements SigmaView {
   }
 
   lower(name: string): string | undefined {
-    if (this.lowered.has(name)) return this.lowered.get(name);
+    const cache = (this.lowered ??= new Map());
+    if (cache.has(name)) return cache.get(name);
     const v = this.get(name)?.toLowerCase();
-    this.lowered.set(name, v);
+    cache.set(name, v);
     return v;
   }
 
