@@ -505,3 +505,27 @@ test('the SigmaHQ tree: every rule for a log exhunt reads is loaded (with the ex
   const unmapped = rejected.filter((r) => /^unmapped logsource/.test(r.reason ?? ''));
   assert.ok(!unmapped.some((r) => /product: windows|category: (webserver|proxy|antivirus)\b/.test(r.reason ?? '')), 'Windows, webserver, proxy and antivirus rules are all mapped');
 });
+
+test('a rule that throws is switched off and reported; the other rules go on', async () => {
+  const { SigmaEngine } = await import('../src/detect/sigma/engine.js');
+  const set = buildRuleSet(parseRuleText(`${ruleYaml(sel('EventID: 4624'))}---\n${ruleYaml(sel('EventID: 4624')).replace('000000000001', '000000000009')}`, 'r.yml').docs, { placeholders: {} });
+  set.rules[0]!.detection.test = () => {
+    throw new Error('boom');
+  };
+  const engine = new SigmaEngine(set);
+  const ev = {
+    source: 'evtx' as const,
+    time: 0,
+    fields: { EventID: '4624', Channel: 'Security' },
+    win: { eventId: 4624, provider: 'Microsoft-Windows-Security-Auditing', channel: 'Security', computer: 'X', recordId: 1, level: 0, data: {}, list: [] },
+    prov: { input: 0, file: 'Security.evtx', offset: 4608, record: 1 },
+    raw: 'Security 4624',
+  };
+  const hits: string[] = [];
+  engine.inspect(ev, (r) => hits.push(r.id));
+  engine.inspect(ev, (r) => hits.push(r.id));
+  assert.deepEqual(hits, ['sigma:00000000-0000-4000-8000-000000000009', 'sigma:00000000-0000-4000-8000-000000000009']);
+  const { failures } = engine.drainFeed();
+  assert.equal(failures.length, 1);
+  assert.match(failures[0]!, /00000000-0000-4000-8000-000000000001 .*Security\.evtx offset 4608 and was switched off: boom/);
+});

@@ -9,7 +9,7 @@ import { isoTime } from '../core/clock.js';
 import type { Evidence, Finding, LogEvent, Severity, Stage } from '../core/types.js';
 import { severityRank, stageRank } from '../core/types.js';
 import { GroupLimiter } from './group-limit.js';
-import type { FeedEvent } from './sigma/engine.js';
+import type { SigmaState } from './sigma/engine.js';
 import type { FindingRule, Hit } from './types.js';
 
 export const EVIDENCE_PER_FINDING = 50;
@@ -60,7 +60,7 @@ export interface GroupState {
 export interface AccumulatorState {
   groups: GroupState[];
   /** Sigma matches kept for correlation rules (see sigma/engine.ts), when Sigma rules run. */
-  feed?: { events: FeedEvent[]; counts: Record<string, number> };
+  feed?: SigmaState;
   /** Records dropped because a rule exceeded GROUPS_PER_RULE, by rule. */
   dropped: Record<string, number>;
 }

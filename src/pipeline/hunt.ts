@@ -140,6 +140,11 @@ export async function hunt(opts: HuntOptions): Promise<Report> {
     if (state.feed) {
       for (const e of state.feed.events) if (feed.length < FEED_LIMIT * 10) feed.push(e);
       for (const [rule, n] of Object.entries(state.feed.counts)) feedCounts.set(rule, (feedCounts.get(rule) ?? 0) + n);
+      for (const message of state.feed.failures) {
+        const e: ReportError = { input: r.input, file: r.rel, code: ERROR_CODES.internal, message };
+        errors.push(e);
+        opts.onError?.(e);
+      }
     }
     if (r.coverage) coverageFiles.push(r.coverage);
     if (r.skipped) skipped.push(r.skipped);

@@ -22,6 +22,13 @@ export interface FeedEvent {
   members?: FeedEvent[];
 }
 
+/** What a scanning thread hands over besides findings: correlation feed and rule failures. */
+export interface SigmaState {
+  events: FeedEvent[];
+  counts: Record<string, number>;
+  failures: string[];
+}
+
 export type HitSink = (rule: SigmaFindingRule, hit: Hit, ev: LogEvent) => void;
 
 interface Entry {
@@ -107,6 +114,10 @@ export class SigmaEngine {
   private readonly buckets = new Map<string, Bucket>();
   private feed: FeedEvent[] = [];
   private feedCount = new Map<string, number>();
+  /** Rules that threw: they are not run again in this thread. */
+  private readonly failed = new Set<string>();
+  /** Their messages, until handed over. */
+  private failures: string[] = [];
 
   constructor(readonly set: SigmaRuleSet) {
     for (const rule of set.rules) {
@@ -239,7 +250,17 @@ export class SigmaEngine {
   }
 
   private run(e: Entry, view: EventView, ev: LogEvent, sink: HitSink): void {
-    if (!e.rule.detection.test(view)) return;
+    if (this.failed.has(e.rule.id)) return;
+    let hit: boolean;
+    try {
+      hit = e.rule.detection.test(view);
+    } catch (err) {
+      // A fault in one rule must not cost the file its other rules and records: switch it off.
+      this.failed.add(e.rule.id);
+      this.failures.push(`Sigma rule ${e.rule.id} (${e.rule.file}) failed at ${ev.prov.file} offset ${ev.prov.offset} and was switched off: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
+    if (!hit) return;
     if (e.rule.emits) sink(e.finding, hitFor(e.rule, view, ev), ev);
     if (e.rule.feeds.length > 0) this.keep(e, view, ev);
   }
@@ -257,8 +278,9 @@ export class SigmaEngine {
   }
 
   /** Hands over the correlation feed gathered so far (one file's worth, sent between threads). */
-  drainFeed(): { events: FeedEvent[]; counts: Record<string, number> } {
-    const out = { events: this.feed, counts: Object.fromEntries(this.feedCount) };
+  drainFeed(): SigmaState {
+    const out: SigmaState = { events: this.feed, counts: Object.fromEntries(this.feedCount), failures: this.failures };
+    this.failures = [];
     this.feed = [];
     this.feedCount = new Map();
     return out;
