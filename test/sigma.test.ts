@@ -436,6 +436,7 @@ test('rules lint: every rule listed, loaded or rejected with the reason; JSON sh
     'bad/modifier.yml': ruleYaml(sel('Image|nope: x')),
     'bad/logsource.yml': ruleYaml(sel('Image: x'), 'product: aws'),
     'bad/yaml.yml': 'title: [unclosed\n',
+    'bad/empty.yml': '# nothing but a comment\n',
   });
   const json = await runCli(['rules', 'lint', dir, '--format', 'json']);
   assert.equal(json.code, 1);
@@ -447,8 +448,9 @@ test('rules lint: every rule listed, loaded or rejected with the reason; JSON sh
   assert.match(by['modifier.yml']!.reason!, /unknown modifier 'nope'/);
   assert.match(by['logsource.yml']!.reason!, /unmapped logsource \(product: aws\)/);
   assert.match(by['yaml.yml']!.reason!, /YAML error at line/);
+  assert.match(by['empty.yml']!.reason!, /no rule in this file/);
   const con = await runCli(['rules', 'lint', dir]);
-  assert.match(con.stdout, /1 of 4 rule documents loaded, 3 not loaded:/);
+  assert.match(con.stdout, /1 of 5 rule documents loaded, 4 not loaded:/);
   assert.match(con.stdout, /1 {2}unknown modifier/);
   assert.equal((await runCli(['rules', 'lint', path.join(dir, 'ok.yml')])).code, 0);
 });

@@ -96,6 +96,7 @@ export function parseRuleText(text: string, file: string): LoadResult {
     }
     docs.push({ file, index, body: body as Record<string, unknown> });
   });
+  if (docs.length === 0 && rejected.length === 0) rejected.push(unreadable(file, 'no rule in this file (empty YAML)'));
   return { docs, rejected };
 }
 
