@@ -453,6 +453,11 @@ test('rules lint: every rule listed, loaded or rejected with the reason; JSON sh
   assert.match(con.stdout, /1 of 5 rule documents loaded, 4 not loaded:/);
   assert.match(con.stdout, /1 {2}unknown modifier/);
   assert.equal((await runCli(['rules', 'lint', path.join(dir, 'ok.yml')])).code, 0);
+  const missing = await runCli(['rules', 'lint', path.join(dir, 'nope')]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /nope: no such file or folder/);
+  assert.equal((await runCli(['hunt', dir, '--sigma', path.join(dir, 'nope')])).code, 2);
+  assert.equal((await runCli(['rules'])).code, 2);
 });
 
 test('hostile rule files: alias bombs, oversized files, symlink loops, pathological regexes', async () => {

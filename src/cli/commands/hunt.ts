@@ -6,7 +6,7 @@ import { hunt, type Progress } from '../../pipeline/hunt.js';
 import { WRITERS, writerById } from '../../report/registry.js';
 import { terminalSafe } from '../../report/sanitize.js';
 import { parseCommandLine } from '../args.js';
-import { readPlaceholders } from './rules.js';
+import { checkRulePaths, readPlaceholders } from './rules.js';
 import { EXIT } from '../exit-codes.js';
 import { type Io, colorWanted } from '../io.js';
 import { demoCollectionPath } from '../package-root.js';
@@ -125,6 +125,7 @@ export async function huntCommand(argv: string[], io: Io): Promise<number> {
   if (o['max-unzipped'] !== undefined) limits.maxZipTotalBytes = parseSize('--max-unzipped', o['max-unzipped']);
   if (o['max-zip-ratio'] !== undefined) limits.maxZipRatio = positiveInt('--max-zip-ratio', o['max-zip-ratio']);
 
+  if (o.sigma) checkRulePaths('--sigma', o.sigma);
   const showProgress = !o.quiet && io.stderr.isTTY === true;
   const startMs = Date.now();
   let lastDraw = 0;

@@ -1,6 +1,6 @@
 // `exhunt rules lint PATH…`: which Sigma rules exhunt runs and, for the others, exactly why not.
-import { readFileSync } from 'node:fs';
-import { UsageError, errorMessage } from '../../core/errors.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { InputError, UsageError, errorMessage } from '../../core/errors.js';
 import { lintRules, parseSigmaConfig } from '../../pipeline/sigma-lint.js';
 import { jsonSafe, terminalSafe } from '../../report/sanitize.js';
 import { parseCommandLine } from '../args.js';
@@ -23,6 +23,11 @@ Options:
 
 Exit codes: 0 every rule loaded, 1 some rule not loaded, 2 usage error.
 `;
+
+/** Rule paths must exist: a mistyped one is a usage error, not an empty rule set. */
+export function checkRulePaths(flag: string, paths: readonly string[]): void {
+  for (const p of paths) if (!existsSync(p)) throw new InputError(`${flag} ${p}: no such file or folder`);
+}
 
 export function readPlaceholders(file: string | undefined): Record<string, string[]> {
   if (file === undefined) return {};
@@ -54,6 +59,7 @@ export async function rulesCommand(argv: string[], io: Io): Promise<number> {
   if (sub !== 'lint') throw new UsageError(`rules: unknown subcommand "${sub}"; the subcommand is lint`);
   if (paths.length === 0) throw new UsageError('rules lint: give at least one rule file or folder');
   if (o.format !== 'console' && o.format !== 'json') throw new UsageError(`--format: expected console or json, got "${o.format}"`);
+  checkRulePaths('rules lint:', paths);
   const result = lintRules(paths, readPlaceholders(o['sigma-config']));
   if (o.format === 'json') {
     const rows = result.entries.map((e) => ({ file: e.file, id: e.id, title: e.title, status: e.status, reason: e.reason }));
