@@ -133,6 +133,11 @@ export async function huntCommand(argv: string[], io: Io): Promise<number> {
   const clearProgress = () => {
     if (showProgress && lastDraw > 0) io.stderr.write('\r\x1b[2K');
   };
+  if (showProgress && o.sigma) {
+    // Reading and compiling a rules tree takes seconds before the first file is scanned.
+    io.stderr.write('exhunt: reading Sigma rules…');
+    lastDraw = 1;
+  }
   const report = await hunt({
     paths,
     exchangePath: o['exchange-path'],
