@@ -131,10 +131,6 @@ export class SigmaEngine {
     }
   }
 
-  sources(): SourceKind[] {
-    return [...this.bySource.keys()];
-  }
-
   /**
    * Byte needles for a text log's line scanner: for each rule, a piece of each of its literals that
    * appears verbatim in the raw line (IIS writes spaces as '+', a query follows the path after a

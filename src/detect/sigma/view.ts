@@ -13,7 +13,7 @@ export interface SigmaView {
 
 export type Predicate = (view: SigmaView) => boolean;
 
-/** A view over a plain record, for tests and for correlation results. */
+/** A view over a flat record of field values (the evtx_dump JSON of a test case, a unit test). */
 export class RecordView implements SigmaView {
   private readonly lowered = new Map<string, string>();
 
