@@ -91,6 +91,8 @@ for (const c of cases) {
   test(`regression ${path.relative(root, c.dir)}`, async () => {
     const doc = ruleFiles.get(c.ruleId);
     assert.ok(doc, `rule ${c.ruleId} not found in the rules tree`);
+    // The rule compiles and its log source is mapped, whatever kind of test data the case has.
+    assert.deepEqual(buildRuleSet([doc], { placeholders: {} }).lint.map((l) => [l.status, l.reason]), [['loaded', null]]);
     for (const t of c.tests) {
       // Live records only, as SigmaHQ's checker reads them: a copy of the test event left in slack
       // space would otherwise count twice.
