@@ -2,6 +2,8 @@
 import type { DetectionEngine } from '../detect/engine.js';
 import { DetectionEngine as Engine } from '../detect/engine.js';
 import { DETECTORS } from '../detect/registry.js';
+import { SigmaEngine } from '../detect/sigma/engine.js';
+import type { SigmaRuleSet } from '../detect/sigma/ruleset.js';
 import { type SigmaSetup, sigmaEngine } from '../detect/sigma/setup.js';
 import type { Limits } from '../sources/types.js';
 import { ZipReaderCache } from '../sources/zip.js';
@@ -22,12 +24,14 @@ export interface ScanInit {
   sigma?: SigmaSetup;
 }
 
-export function createEngine(init: ScanInit): DetectionEngine {
+/** `compiled`: the Sigma rules already compiled from `init.sigma` in this thread, if any. */
+export function createEngine(init: ScanInit, compiled?: SigmaRuleSet): DetectionEngine {
   const ctx = init.exchangePath ? { exchangePath: init.exchangePath } : {};
-  return new Engine(DETECTORS, ctx, { since: init.since, until: init.until }, init.sigma ? sigmaEngine(init.sigma) : undefined);
+  const sigma = compiled ? new SigmaEngine(compiled) : init.sigma ? sigmaEngine(init.sigma) : undefined;
+  return new Engine(DETECTORS, ctx, { since: init.since, until: init.until }, sigma);
 }
 
-export function createScanEnv(init: ScanInit): ScanEnv {
+export function createScanEnv(init: ScanInit, compiled?: SigmaRuleSet): ScanEnv {
   const chunk = Math.max(init.chunkBytes ?? DEFAULT_CHUNK_BYTES, init.limits.maxLineBytes * 2 + 2);
-  return { engine: createEngine(init), skipRecovered: init.skipRecovered === true, limits: init.limits, zips: new ZipReaderCache(), chunkBytes: chunk, buffers: [Buffer.allocUnsafe(chunk), Buffer.allocUnsafe(chunk)] };
+  return { engine: createEngine(init, compiled), skipRecovered: init.skipRecovered === true, limits: init.limits, zips: new ZipReaderCache(), chunkBytes: chunk, buffers: [Buffer.allocUnsafe(chunk), Buffer.allocUnsafe(chunk)] };
 }

@@ -10,16 +10,12 @@ import { severityRank } from '../core/types.js';
 import { SCHEMA_VERSION, TOOL_VERSION } from '../core/version.js';
 import { computeVerdict } from '../correlate/verdict.js';
 import { FindingAccumulator } from '../detect/accumulate.js';
-import { runCorrelations } from '../detect/sigma/correlate.js';
-import type { FeedEvent } from '../detect/sigma/engine.js';
-import { FEED_LIMIT } from '../detect/sigma/engine.js';
-import { loadRuleFiles } from '../detect/sigma/load.js';
-import { buildRuleSet, type SigmaRuleSet } from '../detect/sigma/ruleset.js';
 import { discoverInputs } from '../sources/discover.js';
 import { DEFAULT_LIMITS, type Limits } from '../sources/types.js';
 import { type ScanInit, createScanEnv } from './env.js';
 import { runInWorkers } from './pool.js';
 import { type FileResult, processFile } from './process-file.js';
+import { SigmaRun } from './sigma-run.js';
 
 export interface Progress {
   filesDone: number;
@@ -112,14 +108,8 @@ export async function hunt(opts: HuntOptions): Promise<Report> {
 
   const init: ScanInit = { limits };
   if (opts.skipRecovered) init.skipRecovered = true;
-  let sigmaSet: SigmaRuleSet | undefined;
-  if (opts.sigma && opts.sigma.paths.length > 0) {
-    const loaded = loadRuleFiles(opts.sigma.paths);
-    const placeholders = opts.sigma.placeholders ?? {};
-    sigmaSet = buildRuleSet(loaded.docs, { placeholders });
-    sigmaSet.lint.push(...loaded.rejected);
-    init.sigma = { docs: loaded.docs, placeholders };
-  }
+  const sigma = opts.sigma && opts.sigma.paths.length > 0 ? new SigmaRun(opts.sigma.paths, opts.sigma.placeholders ?? {}) : undefined;
+  if (sigma) init.sigma = sigma.setup;
   if (opts.exchangePath) init.exchangePath = opts.exchangePath;
   if (opts.since !== undefined) init.since = opts.since;
   if (opts.until !== undefined) init.until = opts.until;
@@ -133,25 +123,16 @@ export async function hunt(opts: HuntOptions): Promise<Report> {
   let parsedLines = 0;
   let bytes = 0;
   const sizeOf = new Map<string, number>(discovery.files.map((f) => [`${f.input}\0${f.rel}`, f.size]));
-  const feed: FeedEvent[] = [];
-  const feedCounts = new Map<string, number>();
+  const reportError = (e: ReportError) => {
+    errors.push(e);
+    opts.onError?.(e);
+  };
   const onFile = (r: FileResult, state: ReturnType<FindingAccumulator['state']>) => {
     acc.merge(state);
-    if (state.feed) {
-      for (const e of state.feed.events) if (feed.length < FEED_LIMIT * 10) feed.push(e);
-      for (const [rule, n] of Object.entries(state.feed.counts)) feedCounts.set(rule, (feedCounts.get(rule) ?? 0) + n);
-      for (const message of state.feed.failures) {
-        const e: ReportError = { input: r.input, file: r.rel, code: ERROR_CODES.internal, message };
-        errors.push(e);
-        opts.onError?.(e);
-      }
-    }
+    sigma?.collect(state, r.input, r.rel, reportError);
     if (r.coverage) coverageFiles.push(r.coverage);
     if (r.skipped) skipped.push(r.skipped);
-    for (const e of r.errors) {
-      errors.push(e);
-      opts.onError?.(e);
-    }
+    for (const e of r.errors) reportError(e);
     lines += r.lines;
     parsedLines += r.parsedLines;
     bytes += r.bytes;
@@ -164,7 +145,8 @@ export async function hunt(opts: HuntOptions): Promise<Report> {
   if (threads > 1 && discovery.files.length > 1) {
     await runInWorkers(discovery.files, init, threads, onFile);
   } else {
-    const env = createScanEnv(init);
+    // In this thread the rules compiled for the run serve the scan too.
+    const env = createScanEnv(init, sigma?.set);
     try {
       for (const ref of discovery.files) {
         const r = await processFile(ref, env);
@@ -175,27 +157,10 @@ export async function hunt(opts: HuntOptions): Promise<Report> {
     }
   }
 
-  if (sigmaSet && sigmaSet.correlations.length > 0) {
-    for (const [rule, n] of feedCounts) {
-      if (n <= FEED_LIMIT) continue;
-      const e: ReportError = { input: 0, file: '', code: ERROR_CODES.limit, message: `Sigma rule ${rule} matched ${n} events; correlations saw the first ${FEED_LIMIT}` };
-      errors.push(e);
-      opts.onError?.(e);
-    }
-    const names = new Map(sigmaSet.rules.filter((r) => r.name !== undefined).map((r) => [r.id, r.name!]));
-    const { matches } = runCorrelations(sigmaSet.correlations, feed, names);
-    for (const m of matches) for (const ev of m.events) acc.addRecord(m.rule, m.hit, ev.evidence, ev.time);
-  }
+  sigma?.finish(acc, reportError);
 
   for (const [rule, n] of Object.entries(acc.droppedRecords())) {
-    const e: ReportError = {
-      input: 0,
-      file: '',
-      code: ERROR_CODES.limit,
-      message: `rule ${rule} matched more distinct subjects than a report can list; ${n} further records were counted out`,
-    };
-    errors.push(e);
-    opts.onError?.(e);
+    reportError({ input: 0, file: '', code: ERROR_CODES.limit, message: `rule ${rule} matched more distinct subjects than a report can list; ${n} further records were counted out` });
   }
 
   const all = acc.findings();
@@ -222,7 +187,7 @@ export async function hunt(opts: HuntOptions): Promise<Report> {
     skipped: skipped.sort(cmpLoc),
     stats: { files: discovery.files.length, bytes, lines, parsedLines, durationMs: finished - started, threads: Math.max(1, Math.min(threads, discovery.files.length)),
       belowThreshold: all.length - findings.length,
-      ...(sigmaSet ? { sigmaRules: { loaded: sigmaSet.lint.filter((l) => l.status === 'loaded').length, rejected: sigmaSet.lint.filter((l) => l.status === 'rejected').length } } : {}),
+      ...(sigma ? { sigmaRules: sigma.stats() } : {}),
     },
   };
 }
