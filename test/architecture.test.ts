@@ -22,7 +22,8 @@ const ALLOWED: Record<string, string[]> = {
   correlate: ['core', 'correlate'],
   report: ['core', 'report'],
   pipeline: ['core', 'sources', 'parsers', 'detect', 'correlate', 'pipeline'],
-  cli: ['core', 'pipeline', 'report', 'cli'],
+  collect: ['core', 'collect'],
+  cli: ['core', 'pipeline', 'report', 'collect', 'cli'],
 };
 
 function tsFiles(dir: string): string[] {
