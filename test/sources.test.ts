@@ -103,7 +103,9 @@ describe('hostile input', () => {
     for (const e of report.errors) {
       assert.ok(e.message.length > 10 && !e.message.includes('\n'), `one line: ${e.message}`);
     }
-    assert.deepEqual(report.skipped.map((s) => s.file), ['notes.txt']);
+    // notes.txt is no log: the file sweep reads it instead of skipping it.
+    assert.deepEqual(report.skipped.map((s) => s.file), []);
+    assert.ok(report.stats.sweep!.files >= 1);
     // The shell line in every readable copy is still found.
     const files = byRule(report, 'exchange-webshell-access')[0]!.evidence.map((e) => e.file).sort();
     for (const f of ['a-good/u_ex210305.log', 'bad/binary.log', 'bad/invalid-utf8.log', 'bad/traversal.zip/ok/u_ex.log', 'bad/truncated.log']) {

@@ -3,9 +3,11 @@
 import { ExhuntError, UsageError } from '../core/errors.js';
 import { TOOL_VERSION } from '../core/version.js';
 import { terminalSafe } from '../report/sanitize.js';
+import { COLLECT_HELP, collectCommand } from './commands/collect.js';
 import { EVTX_HELP, evtxCommand } from './commands/evtx.js';
 import { HUNT_HELP, huntCommand } from './commands/hunt.js';
 import { RULES_HELP, rulesCommand } from './commands/rules.js';
+import { SCAN_FILES_HELP, scanFilesCommand } from './commands/scan-files.js';
 import { EXIT } from './exit-codes.js';
 import type { Io } from './io.js';
 
@@ -19,7 +21,9 @@ interface Command {
 const COMMANDS: readonly Command[] = [
   { name: 'hunt', summary: 'hunt a triage collection for Exchange exploitation and web shells', run: huntCommand, help: HUNT_HELP },
   { name: 'evtx', summary: 'dump Windows event logs (.evtx) as JSON lines, JSON or XML', run: evtxCommand, help: EVTX_HELP },
+  { name: 'scan-files', summary: 'sweep files only: web shells (YARA), known-bad hashes, dumps, staged archives', run: scanFilesCommand, help: SCAN_FILES_HELP },
   { name: 'rules', summary: 'rules lint: check Sigma rules and say why any cannot run', run: rulesCommand, help: RULES_HELP },
+  { name: 'collect', summary: 'on the Exchange server: gather logs, web folders and event logs into a triage zip', run: collectCommand, help: COLLECT_HELP },
 ];
 
 export const MAIN_HELP = `exhunt ${TOOL_VERSION} — Am I exposed? Was I breached? What do I do now?

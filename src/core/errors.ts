@@ -18,6 +18,8 @@ export const ERROR_CODES = {
   zipLimit: 'E_ZIP_LIMIT',
   zipPath: 'E_ZIP_PATH',
   limit: 'E_LIMIT',
+  yara: 'E_YARA',
+  ioc: 'E_IOC',
   internal: 'E_INTERNAL',
 } as const;
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

@@ -104,6 +104,30 @@ export interface Evidence {
   recovered?: boolean;
 }
 
+/** A YARA rule that matched a file: which rule, from which rule file, and where its strings matched. */
+export interface FileMatch {
+  rule: string;
+  /** The rule file (built-in: `builtin:<file>`). */
+  source: string;
+  /** Offsets of the first string matches, ascending (bounded). */
+  offsets: number[];
+  /** The string identifiers that matched (`$a`, `$x1`…). */
+  strings: string[];
+}
+
+/** The file a file-sweep finding is about. */
+export interface FileFacts {
+  input: number;
+  /** Path relative to the input root, `/`-separated. */
+  path: string;
+  size: number;
+  /** SHA-256 of the whole file (absent when it was larger than the read limit). */
+  sha256?: string;
+  /** Last modification time (ISO-8601 UTC), when the collection keeps it. */
+  mtime?: string;
+  matches: FileMatch[];
+}
+
 export interface Finding {
   /** Stable id: the same rule and subject give the same id in every run. */
   id: string;
@@ -131,6 +155,8 @@ export interface Finding {
   evidence: Evidence[];
   /** For rules loaded at run time (Sigma): the rule file, as given on the command line. */
   ruleFile?: string;
+  /** File-sweep findings: the file, its hash and the rules that matched it. */
+  file?: FileFacts;
 }
 
 export interface InputInfo {
@@ -212,6 +238,23 @@ export interface ReportStats {
   belowThreshold: number;
   /** Sigma rule documents given with --sigma: how many run, how many could not (`exhunt rules lint` says why). */
   sigmaRules?: { loaded: number; rejected: number };
+  /** The file sweep: what it read and with which YARA engine and rules. */
+  sweep?: SweepStats;
+}
+
+export interface SweepStats {
+  /** Files swept (every file that is not a log), and their bytes. */
+  files: number;
+  bytes: number;
+  /** Files YARA scanned, and their bytes (files over the size limit are hashed, not scanned). */
+  yaraFiles: number;
+  yaraBytes: number;
+  /** `yara-x <version>`, or why YARA did not run. */
+  yaraEngine: string;
+  yaraRules: number;
+  /** Rule files given with --yara that could not be compiled (errors[] says why). */
+  yaraRejectedFiles: number;
+  durationMs: number;
 }
 
 export interface ReportOptions {

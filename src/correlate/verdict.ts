@@ -45,7 +45,13 @@ const GENERIC_STEPS: Record<VerdictStatus, string[]> = {
   'NOTHING FOUND': ['Nothing suspicious in the logs read. Check that they cover the period you worry about ("Logs read"), and keep the server patched.'],
 };
 
-export function computeVerdict(findings: readonly Finding[], coverage: Coverage): Verdict {
+/** What the file sweep read: `filesOnly` for exhunt scan-files, where log gaps are not gaps. */
+export interface SweepScope {
+  files: number;
+  filesOnly: boolean;
+}
+
+export function computeVerdict(findings: readonly Finding[], coverage: Coverage, sweep?: SweepScope): Verdict {
   let top = -1;
   for (const f of findings) top = Math.max(top, stageRank(f.stage));
   const topStage = findings.find((f) => stageRank(f.stage) === top)?.stage;
@@ -79,7 +85,9 @@ export function computeVerdict(findings: readonly Finding[], coverage: Coverage)
       summary = 'The server was scanned or probed; no exploitation attempt is visible.';
       break;
     default:
-      summary = coverage.sources.length > 0 ? 'No sign of exploitation in the logs read.' : 'No log file could be read, so nothing could be checked.';
+      if (sweep?.filesOnly) summary = `No web shell or attack artefact among the ${sweep.files} files swept.`;
+      else if (coverage.sources.length > 0) summary = sweep && sweep.files > 0 ? `No sign of exploitation in the logs read, and none among the ${sweep.files} other files swept.` : 'No sign of exploitation in the logs read.';
+      else summary = sweep && sweep.files > 0 ? `No log file could be read; nothing suspicious among the ${sweep.files} files swept.` : 'No log file could be read, so nothing could be checked.';
   }
 
   const steps: string[] = [...GENERIC_STEPS[status]];
@@ -93,7 +101,7 @@ export function computeVerdict(findings: readonly Finding[], coverage: Coverage)
     status,
     summary,
     coverage: describeCoverage(coverage),
-    gaps: coverageGaps(coverage),
+    gaps: sweep?.filesOnly ? [] : coverageGaps(coverage),
     attackerIps: [...ips].sort(),
     nextSteps: steps,
   };

@@ -6,7 +6,7 @@
 // critical finding.
 import { createHash } from 'node:crypto';
 import { isoTime } from '../core/clock.js';
-import type { Evidence, Finding, LogEvent, Severity, Stage } from '../core/types.js';
+import type { Evidence, FileFacts, Finding, LogEvent, Severity, Stage } from '../core/types.js';
 import { severityRank, stageRank } from '../core/types.js';
 import { GroupLimiter } from './group-limit.js';
 import type { SigmaState } from './sigma/engine.js';
@@ -52,6 +52,8 @@ export interface GroupState {
   attack: string[];
   /** The rule file, for Sigma rules. */
   origin?: string;
+  /** File-sweep findings: the file. */
+  file?: FileFacts;
   rep: Representative;
   facets: Record<string, string[]>;
   evidence: EvidenceEntry[];
@@ -205,6 +207,7 @@ export class FindingAccumulator {
         cves: [...new Set(hit.cves ?? det.cves)].sort(),
         attack: [...det.attack].sort(),
         ...(det.origin ? { origin: det.origin } : {}),
+        ...(hit.file ? { file: hit.file } : {}),
         rep,
         facets: {},
         evidence: [],
@@ -228,6 +231,7 @@ export class FindingAccumulator {
     g.count++;
     if (hit.clientIp) addFacet(g.facets, 'clientIp', hit.clientIp);
     if (hit.facets) for (const [k, v] of Object.entries(hit.facets)) addFacet(g.facets, k, v);
+    if (hit.facetLists) for (const [k, vs] of Object.entries(hit.facetLists)) for (const v of vs) addFacet(g.facets, k, v);
     pushEvidence(g.evidence, { sev, time: time, ev: evidence });
   }
 
@@ -308,6 +312,7 @@ export class FindingAccumulator {
       if (last) f.lastSeen = last;
       if (g.rep.clientIp) f.clientIp = g.rep.clientIp;
       if (g.origin) f.ruleFile = g.origin;
+      if (g.file) f.file = g.file;
       out.push(f);
     }
     return sortFindings(out);

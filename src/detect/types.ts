@@ -1,7 +1,7 @@
 // The detector plug-in seam. A detector is one file: which log kinds it reads, which literal
 // needles a line must contain before it is worth parsing, and a pure function from one event to at
 // most one hit. Hits with the same rule and key become one finding.
-import type { LogEvent, Severity, SourceKind, Stage } from '../core/types.js';
+import type { FileFacts, LogEvent, Severity, SourceKind, Stage } from '../core/types.js';
 
 export interface Hit {
   /** Groups records into one finding together with the rule id (e.g. the attacker IP and a path). */
@@ -20,6 +20,10 @@ export interface Hit {
   clientIp?: string;
   /** Values to collect across the finding's records (target path, status, user agent…). */
   facets?: Record<string, string>;
+  /** Several values of one facet at once (the reasons a file was flagged). */
+  facetLists?: Record<string, readonly string[]>;
+  /** File-sweep hits: the file the finding is about. */
+  file?: FileFacts;
 }
 
 export interface DetectContext {

@@ -1,6 +1,8 @@
 // What a scanning thread needs, built from plain data so that worker threads can build their own.
 import type { DetectionEngine } from '../detect/engine.js';
 import { DetectionEngine as Engine } from '../detect/engine.js';
+import type { Indicator } from '../detect/ioc/indicators.js';
+import { iocDetector } from '../detect/ioc/detector.js';
 import { DETECTORS } from '../detect/registry.js';
 import { SigmaEngine } from '../detect/sigma/engine.js';
 import type { SigmaRuleSet } from '../detect/sigma/ruleset.js';
@@ -22,13 +24,16 @@ export interface ScanInit {
   skipRecovered?: boolean;
   /** Sigma rules to run beside the built-in detectors. */
   sigma?: SigmaSetup;
+  /** IP and user-agent indicators for the log IOC detector. */
+  iocs?: Indicator[];
 }
 
 /** `compiled`: the Sigma rules already compiled from `init.sigma` in this thread, if any. */
 export function createEngine(init: ScanInit, compiled?: SigmaRuleSet): DetectionEngine {
   const ctx = init.exchangePath ? { exchangePath: init.exchangePath } : {};
   const sigma = compiled ? new SigmaEngine(compiled) : init.sigma ? sigmaEngine(init.sigma) : undefined;
-  return new Engine(DETECTORS, ctx, { since: init.since, until: init.until }, sigma);
+  const ioc = init.iocs ? iocDetector(init.iocs) : undefined;
+  return new Engine(ioc ? [...DETECTORS, ioc] : DETECTORS, ctx, { since: init.since, until: init.until }, sigma);
 }
 
 export function createScanEnv(init: ScanInit, compiled?: SigmaRuleSet): ScanEnv {

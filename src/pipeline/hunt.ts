@@ -16,8 +16,13 @@ import { type ScanInit, createScanEnv } from './env.js';
 import { runInWorkers } from './pool.js';
 import { type FileResult, processFile } from './process-file.js';
 import { SigmaRun } from './sigma-run.js';
+import { type SweepOptions, SweepRun } from './sweep.js';
+import { ZipReaderCache } from '../sources/zip.js';
+import type { FileRef } from '../sources/types.js';
 
 export interface Progress {
+  /** `logs` while logs are read, `files` during the file sweep. */
+  phase: 'logs' | 'files';
   filesDone: number;
   files: number;
   bytesDone: number;
@@ -42,9 +47,14 @@ export interface HuntOptions {
   skipRecovered?: boolean;
   /** Sigma rule files and folders, with values for `expand` placeholders. */
   sigma?: { paths: readonly string[]; placeholders?: Record<string, string[]> };
+  /** The file sweep (web shells, dumps, archives, hashes); `false` leaves it out. */
+  sweep?: SweepOptions | false;
+  /** Sweep files only: no log is parsed (exhunt scan-files). */
+  filesOnly?: boolean;
 }
 
 const PARALLEL_THRESHOLD = 64 * 1024 * 1024;
+const UNREADABLE: ReadonlySet<string> = new Set([ERROR_CODES.read, ERROR_CODES.zip, ERROR_CODES.zipLimit, ERROR_CODES.zipPath]);
 
 function cmpLoc(a: { input: number; file: string; line?: number }, b: { input: number; file: string; line?: number }): number {
   if (a.input !== b.input) return a.input - b.input;
@@ -106,7 +116,14 @@ export async function hunt(opts: HuntOptions): Promise<Report> {
   const skipped: Skipped[] = [...discovery.skipped];
   for (const e of discovery.errors) opts.onError?.(e);
 
+  const reportError = (e: ReportError) => {
+    errors.push(e);
+    opts.onError?.(e);
+  };
+  const sweep = opts.sweep === false ? undefined : await SweepRun.prepare(opts.sweep ?? {}, reportError);
+
   const init: ScanInit = { limits };
+  if (sweep) init.iocs = sweep.indicators.filter((i) => i.type === 'ip' || i.type === 'user-agent');
   if (opts.skipRecovered) init.skipRecovered = true;
   const sigma = opts.sigma && opts.sigma.paths.length > 0 ? new SigmaRun(opts.sigma.paths, opts.sigma.placeholders ?? {}) : undefined;
   if (sigma) init.sigma = sigma.setup;
@@ -118,19 +135,19 @@ export async function hunt(opts: HuntOptions): Promise<Report> {
   const acc = new FindingAccumulator();
   const coverageFiles: FileCoverage[] = [];
   const totalBytes = discovery.files.reduce((n, f) => n + f.size, 0);
-  const progress: Progress = { filesDone: 0, files: discovery.files.length, bytesDone: 0, bytes: totalBytes };
+  const progress: Progress = { phase: 'logs', filesDone: 0, files: discovery.files.length, bytesDone: 0, bytes: totalBytes };
+  const notLogs: FileRef[] = [];
+  const refOf = new Map<string, FileRef>(discovery.files.map((f) => [`${f.input}\0${f.rel}`, f]));
   let lines = 0;
   let parsedLines = 0;
   let bytes = 0;
   const sizeOf = new Map<string, number>(discovery.files.map((f) => [`${f.input}\0${f.rel}`, f.size]));
-  const reportError = (e: ReportError) => {
-    errors.push(e);
-    opts.onError?.(e);
-  };
   const onFile = (r: FileResult, state: ReturnType<FindingAccumulator['state']>) => {
     acc.merge(state);
     sigma?.collect(state, r.input, r.rel, reportError);
     if (r.coverage) coverageFiles.push(r.coverage);
+    // A file that could not even be read (a zip entry that lies, a vanished file) is not read again.
+    else if (sweep && !r.errors.some((e) => UNREADABLE.has(e.code))) notLogs.push(refOf.get(`${r.input}\0${r.rel}`)!);
     if (r.skipped) skipped.push(r.skipped);
     for (const e of r.errors) reportError(e);
     lines += r.lines;
@@ -142,7 +159,9 @@ export async function hunt(opts: HuntOptions): Promise<Report> {
   };
 
   const threads = opts.threads ?? (totalBytes >= PARALLEL_THRESHOLD && discovery.files.length > 1 ? availableParallelism() : 1);
-  if (threads > 1 && discovery.files.length > 1) {
+  if (opts.filesOnly) {
+    notLogs.push(...discovery.files);
+  } else if (threads > 1 && discovery.files.length > 1) {
     await runInWorkers(discovery.files, init, threads, onFile);
   } else {
     // In this thread the rules compiled for the run serve the scan too.
@@ -158,6 +177,26 @@ export async function hunt(opts: HuntOptions): Promise<Report> {
   }
 
   sigma?.finish(acc, reportError);
+
+  if (sweep) {
+    const refs = [...notLogs, ...discovery.containers].sort((a, b) => a.input - b.input || (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+    const swept: Progress = { phase: 'files', filesDone: 0, files: refs.length, bytesDone: 0, bytes: refs.reduce((n, f) => n + f.size, 0) };
+    const zips = new ZipReaderCache();
+    try {
+      await sweep.sweep(refs, zips, {
+        error: reportError,
+        skipped: (s) => skipped.push(s),
+        done: (ref) => {
+          swept.filesDone++;
+          swept.bytesDone += ref.size;
+          opts.onProgress?.({ ...swept });
+        },
+      }, new Set(discovery.containers), () => clock.now());
+    } finally {
+      await zips.close();
+    }
+    sweep.judge(acc.findings(), acc);
+  }
 
   for (const [rule, n] of Object.entries(acc.droppedRecords())) {
     reportError({ input: 0, file: '', code: ERROR_CODES.limit, message: `rule ${rule} matched more distinct subjects than a report can list; ${n} further records were counted out` });
@@ -181,13 +220,14 @@ export async function hunt(opts: HuntOptions): Promise<Report> {
     inputs: discovery.inputs,
     options,
     coverage,
-    verdict: computeVerdict(all, coverage),
+    verdict: computeVerdict(all, coverage, sweep ? { files: sweep.stats().files, filesOnly: opts.filesOnly === true } : undefined),
     findings,
     errors: errors.sort((a, b) => cmpLoc(a, b) || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0)),
-    skipped: skipped.sort(cmpLoc),
-    stats: { files: discovery.files.length, bytes, lines, parsedLines, durationMs: finished - started, threads: Math.max(1, Math.min(threads, discovery.files.length)),
+    skipped: (sweep ? skipped.filter((s) => !(s.reason.startsWith('not a log format') || s.reason === 'empty file') || !sweep.read(s.input, s.file)) : skipped).sort(cmpLoc),
+    stats: { files: discovery.files.length, bytes: bytes + (sweep?.stats().bytes ?? 0), lines, parsedLines, durationMs: finished - started, threads: Math.max(1, Math.min(threads, discovery.files.length)),
       belowThreshold: all.length - findings.length,
       ...(sigma ? { sigmaRules: sigma.stats() } : {}),
+      ...(sweep ? { sweep: sweep.stats() } : {}),
     },
   };
 }

@@ -114,6 +114,7 @@ async function walkDirectory(root: string, input: number, limits: Limits, out: D
         continue;
       }
       if (/\.zip$/i.test(ent.name) && (await looksLikeZip(abs))) {
+        out.containers.push({ input, rel, size, mtimeMs, location: { kind: 'fs', path: abs } });
         await addZip(abs, input, rel, limits, out, info);
         continue;
       }
@@ -128,7 +129,7 @@ async function walkDirectory(root: string, input: number, limits: Limits, out: D
 
 /** Resolves every path the user gave. A path that does not exist is a usage problem (InputError). */
 export async function discoverInputs(paths: readonly string[], limits: Limits): Promise<Discovery> {
-  const out: Discovery = { inputs: [], files: [], errors: [], skipped: [] };
+  const out: Discovery = { inputs: [], files: [], containers: [], errors: [], skipped: [] };
   for (const p of paths) {
     let st;
     try {

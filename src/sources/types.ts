@@ -33,6 +33,8 @@ export const DEFAULT_LIMITS: Limits = {
 export interface Discovery {
   inputs: InputInfo[];
   files: FileRef[];
+  /** Zip archives found inside folders: their entries are in `files`; the archive itself is a file too. */
+  containers: FileRef[];
   errors: ReportError[];
   skipped: Skipped[];
 }

@@ -11,6 +11,16 @@ import { EXIT } from '../exit-codes.js';
 import { type Io, colorWanted } from '../io.js';
 import { demoCollectionPath } from '../package-root.js';
 
+export const SWEEP_OPTIONS_HELP = `      --yara PATH          also run the YARA rules in PATH (file or folder of .yar/.yara, recursive;
+                           repeatable), e.g. a signature-base checkout's yara/ folder
+      --no-builtin-yara    leave out exhunt's own web-shell rules
+      --yara-max-size N    files larger than N are hashed but not scanned with YARA (default 64M)
+      --ioc FILE           more indicators: CSV (columns indicator,type[,source]) or text, one
+                           hash / IP / type:value per line (repeatable); see docs/files.md
+      --baseline FILE      Microsoft baseline CSV (hash,version,path) of another Exchange build,
+                           so its shipped pages are recognised (repeatable)
+`;
+
 export const HUNT_HELP = `Usage: exhunt hunt [PATH…] [options]
 
 Hunts a triage collection — folders, .zip archives or single log files copied off an Exchange
@@ -33,6 +43,7 @@ Options:
                            says why any rule is not loaded
       --sigma-config FILE  values for Sigma expand placeholders (placeholders: {Name: [values]})
       --no-recovered       leave out event-log records recovered from slack space or damaged chunks
+${SWEEP_OPTIONS_HELP}      --no-file-sweep      read the logs only; do not sweep the other files
       --demo               hunt the bundled demo collection of a compromised server
       --threads N          worker threads (default: one per core for inputs over 64 MiB)
       --max-line-bytes N   longest line read (default 1M, 4K–256M); longer lines are reported and skipped
@@ -78,11 +89,17 @@ function positiveInt(flag: string, v: string): number {
 function progressLine(p: Progress, startMs: number): string {
   const secs = Math.max(0.001, (Date.now() - startMs) / 1000);
   const mb = p.bytesDone / 1024 ** 2;
-  return `exhunt: ${p.filesDone}/${p.files} files · ${mb.toFixed(0)}/${(p.bytes / 1024 ** 2).toFixed(0)} MB · ${(mb / secs).toFixed(0)} MB/s`;
+  return `exhunt: ${p.phase === 'files' ? 'file sweep ' : ''}${p.filesDone}/${p.files} files · ${mb.toFixed(0)}/${(p.bytes / 1024 ** 2).toFixed(0)} MB · ${(mb / secs).toFixed(0)} MB/s`;
 }
 
-export async function huntCommand(argv: string[], io: Io): Promise<number> {
+export async function huntCommand(argv: string[], io: Io, filesOnly = false): Promise<number> {
   const { values: o, positionals } = parseCommandLine(argv, {
+    yara: { type: 'string', multiple: true },
+    'no-builtin-yara': { type: 'boolean', default: false },
+    'yara-max-size': { type: 'string' },
+    ioc: { type: 'string', multiple: true },
+    baseline: { type: 'string', multiple: true },
+    'no-file-sweep': { type: 'boolean', default: false },
     format: { type: 'string', short: 'f', default: 'console' },
     output: { type: 'string', short: 'o' },
     'min-severity': { type: 'string', default: 'low' },
@@ -107,12 +124,18 @@ export async function huntCommand(argv: string[], io: Io): Promise<number> {
     io.stdout.write(HUNT_HELP);
     return EXIT.clean;
   }
+  if (filesOnly) {
+    for (const flag of ['demo', 'no-recovered', 'sigma', 'sigma-config', 'since', 'until', 'exchange-path', 'no-file-sweep'] as const) {
+      if (o[flag] !== undefined && o[flag] !== false) throw new UsageError(`scan-files: --${flag} applies to exhunt hunt only`);
+    }
+  }
   const writer = writerById(o.format!);
   if (!writer) throw new UsageError(`--format: expected one of ${WRITERS.map((w) => w.id).join(', ')}, got "${o.format}"`);
   if (!isSeverity(o['min-severity']!)) throw new UsageError(`--min-severity: expected one of ${SEVERITIES.join(', ')}, got "${o['min-severity']}"`);
   const minSeverity = o['min-severity'] as Severity;
   const paths = [...positionals];
   if (o.demo) paths.push(demoCollectionPath());
+  if (filesOnly && paths.length === 0) throw new UsageError('scan-files: give at least one folder, .zip or file');
   if (paths.length === 0 && !o['exchange-path']) throw new UsageError('hunt: give at least one PATH (folder, .zip or log file), --exchange-path or --demo');
   const since = o.since !== undefined ? parseTime('--since', o.since, false) : undefined;
   const until = o.until !== undefined ? parseTime('--until', o.until, true) : undefined;
@@ -148,6 +171,16 @@ export async function huntCommand(argv: string[], io: Io): Promise<number> {
     limits,
     skipRecovered: o['no-recovered'] === true,
     sigma: o.sigma ? { paths: o.sigma, placeholders: readPlaceholders(o['sigma-config']) } : undefined,
+    sweep: o['no-file-sweep']
+      ? false
+      : {
+          yara: o.yara ?? [],
+          builtinYara: !o['no-builtin-yara'],
+          ...(o['yara-max-size'] !== undefined ? { yaraMaxBytes: parseSize('--yara-max-size', o['yara-max-size']) } : {}),
+          iocs: o.ioc ?? [],
+          baselines: o.baseline ?? [],
+        },
+    filesOnly,
     onProgress: showProgress
       ? (p) => {
           const now = Date.now();
@@ -185,9 +218,12 @@ export async function huntCommand(argv: string[], io: Io): Promise<number> {
   }
   const threshold = severityRank(minSeverity);
   if (report.findings.some((f) => severityRank(f.severity) >= threshold)) return EXIT.findings;
-  if (report.coverage.files.length === 0) {
+  const swept = report.stats.sweep?.files ?? 0;
+  if (report.coverage.files.length === 0 && (!filesOnly || swept === 0)) {
     // "Nothing found" must never mean "nothing read".
-    if (!o.quiet) io.stderr.write('exhunt: error: no log file in the input could be read; nothing was checked\n');
+    if (!o.quiet) {
+      io.stderr.write(filesOnly || swept === 0 ? `exhunt: error: no ${filesOnly ? '' : 'log '}file in the input could be read; nothing was checked\n` : `exhunt: error: no log file in the input could be read; only the file sweep ran (${swept} files, nothing found)\n`);
+    }
     return EXIT.error;
   }
   return EXIT.clean;

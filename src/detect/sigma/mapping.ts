@@ -2,7 +2,7 @@
 // rule's `logsource` selects (per source kind, by channel / event id / provider) and how Sigma field
 // names become the log's own. No log source is special-cased in code.
 import { readFileSync, readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { shippedDir } from '../shipped.js';
 import { parse } from 'yaml';
 import type { SourceKind } from '../../core/types.js';
 
@@ -101,25 +101,12 @@ export function parseMapping(text: string, file: string): MappingEntry[] {
   }
 }
 
-function mappingsDir(): string {
-  // Compiled code runs from dist/src/detect/sigma; the data stays in src/detect/sigma/mappings.
-  for (const rel of ['./mappings/', '../../../../src/detect/sigma/mappings/']) {
-    const dir = fileURLToPath(new URL(rel, import.meta.url));
-    try {
-      if (readdirSync(dir).some((f) => f.endsWith('.yaml'))) return dir;
-    } catch {
-      // try the next place
-    }
-  }
-  throw new Error('the Sigma field mappings (src/detect/sigma/mappings/*.yaml) are missing from this installation');
-}
-
 let builtIn: MappingEntry[] | undefined;
 
 /** The shipped mappings, read once per thread. */
 export function builtInMappings(): MappingEntry[] {
   if (!builtIn) {
-    const dir = mappingsDir();
+    const dir = shippedDir('sigma/mappings', '.yaml');
     builtIn = readdirSync(dir)
       .filter((f) => f.endsWith('.yaml'))
       .sort()

@@ -122,12 +122,18 @@ function render(report: Report, o: RenderOptions): string {
   out.push(...wrap(v.summary, w, ''));
   if (v.firstActivity) out.push(`Attack window: ${when(v.firstActivity)} → ${when(v.lastActivity)}`);
   if (v.attackerIps.length > 0) out.push(...wrap(`${v.status === 'SCANNED ONLY' ? 'Scanner' : 'Attacker'} IPs: ${v.attackerIps.join(', ')}`, w, ''));
-  if (report.coverage.sources.length === 0) out.push('Logs read: none recognised.');
+  const sw = report.stats.sweep;
+  if (report.coverage.sources.length === 0 && !(sw && report.inputs.length > 0 && report.coverage.files.length === 0 && v.gaps.length === 0)) out.push('Logs read: none recognised.');
   const nameWidth = Math.max(0, ...report.coverage.sources.map((s) => sourceName(s.source).length)) + 2;
   report.coverage.sources.forEach((s, i) => {
     const span = `${minute(s.first)} → ${minute(s.last)} UTC`;
     out.push(`${i === 0 ? 'Logs read:' : ''}`.padEnd(11) + `${sourceName(s.source).padEnd(nameWidth)}${span}  ${s.files} file${s.files === 1 ? '' : 's'}, ${s.events} records`);
   });
+  if (sw) {
+    const n = (k: number, unit: string) => `${k} ${unit}${k === 1 ? '' : 's'}`;
+    const yara = sw.yaraRules > 0 ? `YARA: ${n(sw.yaraRules, 'rule')} on ${n(sw.yaraFiles, 'file')}` : `YARA: ${sw.yaraEngine.startsWith('unavailable') ? 'not available on this platform' : 'no rules'}`;
+    out.push(...wrap(`Files swept: ${n(sw.files, 'file')}, ${bytesText(sw.bytes)} (hashes, heuristics; ${yara})`, w, ''));
+  }
   for (const g of v.gaps) out.push(...wrap(g, w, '').map((l) => paint(o.color, ['yellow'], l)));
 
   for (const sev of [...SEVERITIES].reverse()) {

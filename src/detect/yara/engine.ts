@@ -1,0 +1,54 @@
+// The YARA seam: what the file sweep needs from a YARA engine, so that the binding behind it
+// (today @litko/yara-x, a Node binding of VirusTotal's yara-x) can be replaced without touching
+// the sweep. Rules are compiled once per run; scanning is asynchronous so that several files are
+// scanned at once off the main thread.
+
+/** One rule file's text and the name to report it by (a path, or `builtin:<file>`). */
+export interface YaraSource {
+  file: string;
+  text: string;
+}
+
+/** Per-file values of YARA's conventional external variables (signature-base uses them). */
+export interface YaraVars {
+  filename: string;
+  filepath: string;
+  /** Lower case, without the dot. */
+  extension: string;
+}
+
+export interface YaraStringMatch {
+  id: string;
+  offset: number;
+  length: number;
+}
+
+export interface YaraMatch {
+  rule: string;
+  /** The rule file it was declared in. */
+  source: string;
+  meta: Record<string, string | number | boolean>;
+  tags: string[];
+  strings: YaraStringMatch[];
+}
+
+export interface YaraRules {
+  readonly ruleCount: number;
+  scan(data: Buffer, vars: YaraVars): Promise<YaraMatch[]>;
+}
+
+export interface YaraCompileResult {
+  /** Absent when no source compiled. */
+  rules?: YaraRules;
+  /** Rule files left out, with the compiler's first message line and position. */
+  rejected: { file: string; message: string }[];
+}
+
+export interface YaraEngine {
+  /** Name and version, for the report (`yara-x 0.3.0`). */
+  readonly name: string;
+  compile(sources: readonly YaraSource[]): YaraCompileResult;
+}
+
+/** Variables every rule may read; declared empty at compile time and set for each file. */
+export const EXTERNAL_VARIABLES = ['filename', 'filepath', 'extension', 'filetype', 'owner'] as const;
