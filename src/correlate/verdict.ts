@@ -90,7 +90,9 @@ export function computeVerdict(findings: readonly Finding[], coverage: Coverage,
       else summary = sweep && sweep.files > 0 ? `No log file could be read; nothing suspicious among the ${sweep.files} files swept.` : 'No log file could be read, so nothing could be checked.';
   }
 
-  const steps: string[] = [...GENERIC_STEPS[status]];
+  const steps: string[] = sweep?.filesOnly && status === 'NOTHING FOUND'
+    ? ['Nothing suspicious among the files swept. Rules and lists cannot know every web shell: also hunt the server\'s logs (exhunt hunt) for requests to pages in these folders, and keep the server patched.']
+    : [...GENERIC_STEPS[status]];
   const ordered = [...findings].sort((a, b) => severityRank(b.severity) - severityRank(a.severity));
   for (const f of ordered) {
     if (f.stage === 'scan' && status !== 'SCANNED ONLY') continue;

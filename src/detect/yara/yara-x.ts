@@ -53,7 +53,10 @@ class YaraXRules implements YaraRules {
   ) {}
 
   async scan(data: Buffer, vars: YaraVars): Promise<YaraMatch[]> {
-    const raw = await this.compiled.scanAsync(data, { ...vars });
+    // The binding turns a value made only of digits into an integer, which a string variable then
+    // refuses (a log rotated as `.1`, a file named `2021`): such values are passed as ''.
+    const safe = Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, /^\d+$/.test(v) ? '' : v]));
+    const raw = await this.compiled.scanAsync(data, safe);
     return raw.map((m) => ({
       rule: this.shownAs.get(m.ruleIdentifier) ?? m.ruleIdentifier,
       source: this.sourceOf.get(m.ruleIdentifier) ?? '',
