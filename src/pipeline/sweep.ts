@@ -12,7 +12,7 @@ import { FileJudge, type SweptFile } from '../detect/files/judge.js';
 import { type VdirPaths, locate, vdirPathsFromConfig } from '../detect/files/location.js';
 import { ARCHIVE_EXTENSIONS, ARCHIVE_MAGIC, DUMP_EXTENSIONS, sniffMagic } from '../detect/files/magic.js';
 import { type Indicator, IndicatorSet, parseIndicators, shippedIndicators } from '../detect/ioc/indicators.js';
-import type { YaraRules } from '../detect/yara/engine.js';
+import type { YaraEngine, YaraRules } from '../detect/yara/engine.js';
 import { builtinYaraSources, readYaraPaths } from '../detect/yara/sources.js';
 import { loadYaraEngine } from '../detect/yara/yara-x.js';
 import { openSource } from '../sources/open.js';
@@ -34,6 +34,8 @@ export interface SweepOptions {
   baselines?: readonly string[];
   /** Files read at once. */
   concurrency?: number;
+  /** Where the YARA engine comes from (tests replace it to play a platform without one). */
+  loadEngine?: () => Promise<YaraEngine | { unavailable: string }>;
 }
 
 export const DEFAULT_YARA_MAX_BYTES = 64 * 1024 * 1024;
@@ -102,7 +104,7 @@ export class SweepRun {
     let rejected = read.errors.length;
     for (const e of read.errors) report({ input: 0, file: e.file, code: ERROR_CODES.yara, message: e.message });
     if (sources.length > 0) {
-      const engine = await loadYaraEngine();
+      const engine = await (opts.loadEngine ?? loadYaraEngine)();
       if ('unavailable' in engine) {
         engineName = `unavailable: ${engine.unavailable}`;
         report({ input: 0, file: '', code: ERROR_CODES.yara, message: engine.unavailable });

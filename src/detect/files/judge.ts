@@ -219,9 +219,9 @@ export class FileJudge {
       } else if (this.inWindow(f)) {
         severity = 'medium';
         why.push('written during the intrusion window');
-      } else if (web) {
+      } else if (loc.area === 'exchange-web' || loc.area === 'aspnet-client') {
         severity = 'medium';
-        why.push('in a folder IIS serves, so it can be downloaded');
+        why.push('in an Exchange web folder, where Exchange keeps no archives and anyone can download it');
       }
       add(FILE_RULES.stagedArchive, severity, severityRank(severity) >= severityRank('high') ? 'compromise' : 'info', why.join('; '));
     }
