@@ -54,7 +54,7 @@ describe('writers', () => {
     const f: Finding = { ...r.findings[0]!, summary: '=HYPERLINK("http://evil")', title: '@title' };
     const csv = writerById('csv')!.render({ ...r, findings: [f] }, { color: false, width: 100 });
     const rows = csv.trimEnd().split('\r\n');
-    assert.equal(rows[0], 'finding_id,severity,stage,rule,title,first_seen,last_seen,count,client_ip,cves,attack,summary,evidence_input,evidence_file,evidence_line,evidence_record,evidence_time,evidence_excerpt');
+    assert.equal(rows[0], 'finding_id,severity,stage,rule,title,first_seen,last_seen,count,client_ip,cves,attack,summary,evidence_input,evidence_file,evidence_line,evidence_record,evidence_time,evidence_excerpt,file_sha256,file_size,file_yara_rules');
     assert.equal(rows.length, 1 + f.evidence.length);
     assert.ok(rows[1]!.includes(`'@title`));
     assert.ok(rows[1]!.includes(`"'=HYPERLINK(""http://evil"")"`));

@@ -6,6 +6,7 @@ import type { ReportWriter } from './types.js';
 const COLUMNS = [
   'finding_id', 'severity', 'stage', 'rule', 'title', 'first_seen', 'last_seen', 'count', 'client_ip', 'cves', 'attack',
   'summary', 'evidence_input', 'evidence_file', 'evidence_line', 'evidence_record', 'evidence_time', 'evidence_excerpt',
+  'file_sha256', 'file_size', 'file_yara_rules',
 ];
 
 export const csvWriter: ReportWriter = {
@@ -17,7 +18,7 @@ export const csvWriter: ReportWriter = {
       const head = [f.id, f.severity, f.stage, f.rule, f.title, f.time, f.lastSeen, f.count, f.clientIp, f.cves.join(' '), f.attack.join(' '), f.summary];
       const evidence = f.evidence.length > 0 ? f.evidence : [undefined];
       for (const e of evidence) {
-        const cells = [...head, e?.input, e?.file, e?.line, e?.record, e?.time, e?.excerpt];
+        const cells = [...head, e?.input, e?.file, e?.line, e?.record, e?.time, e?.excerpt, f.file?.sha256, f.file?.size, f.file?.matches.map((m) => m.rule).join(' ')];
         rows.push(cells.map((c) => csvCell(c)).join(','));
       }
     }
