@@ -134,7 +134,7 @@ describe('exhunt CLI', () => {
 });
 
 describe('--exchange-path', () => {
-  test('hunts the Logging folder of a live installation', async () => {
+  test('hunts the Logging folder of a live installation and sweeps its web folders', async () => {
     const install = collection({
       'Logging/HttpProxy/Ecp/HttpProxy_2021030306-1.LOG': `#Software: Microsoft Exchange Server\r\n#Log-type: HttpProxy Logs\r\n#Fields: DateTime,ClientIpAddress,UrlStem,AuthenticatedUser,AnchorMailbox,HttpStatus,Method\r\n2021-03-03T06:49:46.210Z,203.0.113.45,/ecp/y.js,,ServerInfo~a]@exch01:444/ecp/proxyLogon.ecp?#,241,POST\r\n`,
       'FrontEnd/HttpProxy/owa/auth/logon.aspx': '<%@ Page %>',
@@ -142,8 +142,9 @@ describe('--exchange-path', () => {
     const r = await runCli(['hunt', '--exchange-path', install, '--format', 'json']);
     assert.equal(r.code, 1);
     const rep = JSON.parse(r.stdout);
-    assert.deepEqual(rep.inputs.map((i: { path: string }) => path.basename(i.path)), ['Logging']);
+    assert.deepEqual(rep.inputs.map((i: { path: string }) => path.basename(i.path)), ['Logging', 'HttpProxy']);
     assert.equal(rep.findings[0].rule, 'exchange-proxylogon-ssrf');
+    assert.equal(rep.stats.sweep.files, 1, 'FrontEnd\\HttpProxy is swept');
   });
 
   test('a Windows install path that is not on this machine is a clear usage error', async () => {

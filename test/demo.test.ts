@@ -77,9 +77,16 @@ describe('demo collection', () => {
     const benign = r.findings.filter((f) => !(f.details['clientIp'] ?? []).every((ip) => /^(203\.0\.113|198\.51\.100|192\.0\.2)\./.test(ip)));
     assert.deepEqual(benign.map((f) => f.title), []);
     assert.deepEqual(r.errors, []);
-    // README.txt is no log: the file sweep reads it, and finds nothing in it.
+    // The file sweep: both web shells are still on disk (defanged), found by where they are and
+    // tied to the logs that show them requested; the packed LSASS dump too. README.txt is clean.
+    const files = r.findings.filter((f) => f.file).map((f) => [f.file!.path.split('/').pop(), f.severity, f.stage]);
+    assert.deepEqual(files.sort(), [
+      ['RedirSuiteServerProxy.aspx', 'critical', 'compromise'],
+      ['log.aspx', 'critical', 'compromise'],
+      ['lsass.dmp.zip', 'critical', 'compromise'],
+    ]);
     assert.deepEqual(r.skipped.map((s) => s.file), []);
-    assert.equal(r.stats.sweep?.files, 1);
+    assert.equal(r.stats.sweep?.files, 4);
   });
 
   test('reports match the golden files, in every format', async () => {

@@ -62,15 +62,17 @@ function cmpLoc(a: { input: number; file: string; line?: number }, b: { input: n
   return (a.line ?? 0) - (b.line ?? 0);
 }
 
-/** The folders of a live installation worth reading, when they exist on this machine. */
+/** The folders of a live installation worth reading (logs, and the web folders for the file sweep), when they exist here. */
 function liveInstallPaths(exchangePath: string): string[] {
-  const out: string[] = [];
-  const logging = path.join(exchangePath, 'Logging');
-  if (existsSync(logging)) out.push(logging);
   const drive = process.env['SystemDrive'] ?? 'C:';
-  const iis = process.platform === 'win32' ? path.join(`${drive}\\`, 'inetpub', 'logs', 'LogFiles') : '';
-  if (iis && existsSync(iis)) out.push(iis);
-  return out;
+  const inetpub = process.platform === 'win32' ? path.join(`${drive}\\`, 'inetpub') : '';
+  const candidates = [
+    path.join(exchangePath, 'Logging'),
+    path.join(exchangePath, 'FrontEnd', 'HttpProxy'),
+    path.join(exchangePath, 'ClientAccess'),
+    ...(inetpub ? [path.join(inetpub, 'logs', 'LogFiles'), path.join(inetpub, 'wwwroot')] : []),
+  ];
+  return candidates.filter((p) => existsSync(p));
 }
 
 function summariseCoverage(files: FileCoverage[]): Coverage {
@@ -191,7 +193,7 @@ export async function hunt(opts: HuntOptions): Promise<Report> {
           swept.bytesDone += ref.size;
           opts.onProgress?.({ ...swept });
         },
-      }, new Set(discovery.containers), () => clock.now());
+      }, new Set(discovery.containers), () => clock.now(), discovery.inputs);
     } finally {
       await zips.close();
     }

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { ERROR_CODES, InputError, errorMessage } from '../core/errors.js';
-import type { Finding, ReportError, Skipped, SweepStats } from '../core/types.js';
+import type { Finding, InputInfo, ReportError, Skipped, SweepStats } from '../core/types.js';
 import type { FindingAccumulator } from '../detect/accumulate.js';
 import { WebAllowList, parseBaselineCsv } from '../detect/files/allowlist.js';
 import { FileJudge, type SweptFile } from '../detect/files/judge.js';
@@ -66,6 +66,7 @@ export class SweepRun {
   private readonly swept: SweptFile[] = [];
   private readonly sweptRels = new Set<string>();
   private vdirs: VdirPaths = [];
+  private roots: string[] = [];
   private readonly stat: SweepStats = { files: 0, bytes: 0, yaraFiles: 0, yaraBytes: 0, yaraEngine: 'not used', yaraRules: 0, yaraRejectedFiles: 0, durationMs: 0 };
 
   private constructor(
@@ -127,8 +128,11 @@ export class SweepRun {
   }
 
   /** Reads the files (several at a time); `done` is called after each. Nothing here throws for one file. */
-  async sweep(refs: readonly FileRef[], zips: ZipReaderCache, sink: { error(e: ReportError): void; skipped(s: Skipped): void; done(ref: FileRef): void }, containers: ReadonlySet<FileRef> = new Set(), now: () => number = Date.now): Promise<void> {
+  async sweep(refs: readonly FileRef[], zips: ZipReaderCache, sink: { error(e: ReportError): void; skipped(s: Skipped): void; done(ref: FileRef): void }, containers: ReadonlySet<FileRef> = new Set(), now: () => number = Date.now, inputs: readonly InputInfo[] = []): Promise<void> {
     const started = now();
+    // A folder given on the command line (a live FrontEnd\HttpProxy, C:\inetpub\wwwroot) is part of where
+    // its files were; only its last three folders count, so a case folder under ProgramData does not.
+    this.roots = inputs.map((i) => (i.kind === 'directory' ? `${i.path.split(/[\\/]+/).filter((p) => p && !/^[A-Za-z]:$/.test(p)).slice(-3).join('/')}/` : ''));
     const config = refs.find((r) => /(^|\/)applicationhost\.config$/i.test(r.rel));
     if (config) this.vdirs = await this.readVdirs(config, zips);
     let next = 0;
@@ -159,7 +163,8 @@ export class SweepRun {
 
   private async sweepOne(ref: FileRef, zips: ZipReaderCache, sink: { error(e: ReportError): void; skipped(s: Skipped): void }, container: boolean): Promise<void> {
     const fail = (message: string) => sink.error({ input: ref.input, file: ref.rel, code: ERROR_CODES.read, message });
-    const loc = locate(ref.rel, this.vdirs);
+    const where = this.whereOf(ref);
+    const loc = locate(where, this.vdirs);
     const tooBig = ref.size > this.opts.readMaxBytes;
     const scanYara = this.rules !== undefined && !container && ref.size <= this.opts.yaraMaxBytes;
     let src;
@@ -220,7 +225,7 @@ export class SweepRun {
       }
     }
     const magic = sniffMagic(head);
-    const f: SweptFile = { input: ref.input, rel: ref.rel, size, magic, yara, lsassDump: lsass, excerpt: '', excerptOffset: 0 };
+    const f: SweptFile = { input: ref.input, rel: ref.rel, where, size, magic, yara, lsassDump: lsass, excerpt: '', excerptOffset: 0 };
     if (ref.mtimeMs !== undefined) f.mtimeMs = ref.mtimeMs;
     if (!tooBig) {
       f.sha256 = sha256.digest('hex');
@@ -236,11 +241,15 @@ export class SweepRun {
     this.swept.push(f);
   }
 
+  private whereOf(ref: FileRef): string {
+    return `${this.roots[ref.input] ?? ''}${ref.rel}`;
+  }
+
   /** Only files that can give a reason are kept for judging (the rest of a big collection is counted). */
   private worthJudging(f: SweptFile, loc: ReturnType<typeof locate>): boolean {
     if (f.yara.length > 0 || loc.area !== 'other' || f.magic === 'minidump' || f.magic === 'pst') return true;
     if (ARCHIVE_MAGIC.has(f.magic) || ARCHIVE_EXTENSIONS.has(loc.extension) || DUMP_EXTENSIONS.has(loc.extension)) return true;
-    if (this.indicatorSet.pathIndicator(f.rel)) return true;
+    if (this.indicatorSet.pathIndicator(f.where)) return true;
     return [f.sha256, f.sha1, f.md5].some((h) => h !== undefined && this.indicatorSet.byHash.has(h));
   }
 

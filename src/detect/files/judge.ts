@@ -17,6 +17,8 @@ import { FILE_RULES, RULE_PRIORITY } from './rules.js';
 export interface SweptFile {
   input: number;
   rel: string;
+  /** The path that tells where the file was on the server: the input folder's own path, then `rel`. */
+  where: string;
   size: number;
   mtimeMs?: number;
   sha256?: string;
@@ -124,7 +126,7 @@ function buildCovered(files: readonly SweptFile[], ctx: JudgeContext): boolean {
   let shipped = 0;
   let known = 0;
   for (const f of files) {
-    const loc = locate(f.rel, ctx.vdirs);
+    const loc = locate(f.where, ctx.vdirs);
     if (loc.area !== 'exchange-web' || !loc.installRel || !f.sha256 || !ctx.allow.ships(loc.installRel)) continue;
     shipped++;
     if (ctx.allow.matches(loc.installRel, f.sha256)) known++;
@@ -160,7 +162,7 @@ export class FileJudge {
   }
 
   private reasons(f: SweptFile): Reason[] {
-    const loc = locate(f.rel, this.ctx.vdirs);
+    const loc = locate(f.where, this.ctx.vdirs);
     const out: Reason[] = [];
     const add = (rule: FindingRule, severity: Severity, stage: Stage, text: string) => out.push({ rule, severity, stage, text });
     const { indicators, allow } = this.ctx;
@@ -177,7 +179,7 @@ export class FileJudge {
       add(FILE_RULES.yara, v.severity, v.stage, `YARA rule ${m.rule} (${m.source}) matched at offset ${m.strings[0]?.offset ?? 0}: ${what}`);
     }
     const shippedHere = loc.installRel !== undefined && allow.ships(loc.installRel);
-    const pathInd = indicators.pathIndicator(f.rel);
+    const pathInd = indicators.pathIndicator(f.where);
     if (pathInd) add(FILE_RULES.knownPath, 'high', 'attempt', `published web shell path (${pathInd.source})`);
     const nameInd = web && !shippedHere ? indicators.byName.get(loc.name) : undefined;
     if (nameInd && !pathInd) add(FILE_RULES.knownPath, 'high', 'attempt', `published web shell name "${loc.name}" in a web folder (${nameInd.source})`);
@@ -210,10 +212,13 @@ export class FileJudge {
 
     const archive = ARCHIVE_EXTENSIONS.has(loc.extension) || ARCHIVE_MAGIC.has(f.magic);
     const stagingArea = loc.area === 'programdata' || loc.area === 'inetpub' || web;
-    if (archive && stagingArea && !script) {
+    if (archive && (stagingArea || /^lsass/.test(loc.name)) && !script) {
       let severity: Severity = 'low';
       const why: string[] = [`an archive in ${loc.area}`];
-      if (this.mentioned.has(loc.name)) {
+      if (/^lsass/.test(loc.name)) {
+        severity = 'critical';
+        why.push('named after LSASS: a packed memory dump with the server\'s credentials');
+      } else if (this.mentioned.has(loc.name)) {
         severity = 'high';
         why.push('the log findings mention its name');
       } else if (this.inWindow(f)) {
@@ -223,6 +228,7 @@ export class FileJudge {
         severity = 'medium';
         why.push('in an Exchange web folder, where Exchange keeps no archives and anyone can download it');
       }
+      if (this.mentioned.has(loc.name) && severity === 'critical') why.push('the log findings mention its name');
       add(FILE_RULES.stagedArchive, severity, severityRank(severity) >= severityRank('high') ? 'compromise' : 'info', why.join('; '));
     }
 
