@@ -36,7 +36,8 @@ Options:
       --since TIME         ignore records before TIME (ISO 8601, e.g. 2021-03-01 or 2021-03-01T12:00Z)
       --until TIME         ignore records after TIME (a date alone means the end of that day)
       --exchange-path DIR  Exchange install folder (e.g. "C:\\Program Files\\Microsoft\\Exchange Server\\V15").
-                           On the server itself its Logging folder and the IIS logs are hunted;
+                           On the server itself its Logging folder and the IIS logs are hunted
+                           and its web folders (FrontEnd, ClientAccess, wwwroot) swept;
                            on a copy it tells exhunt where Exchange was installed.
       --sigma PATH         also run the Sigma rules in PATH (file or folder, recursive; repeatable),
                            on event logs and on IIS / HttpProxy logs; "exhunt rules lint PATH"
