@@ -11,7 +11,7 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const dir = process.argv[2] ?? path.resolve(repo, '..', 'shared', 'reference', 'data', 'exchange-baselines');
 const out = path.join(repo, 'src', 'detect', 'files', 'data', 'exchange-web-allowlist.tsv');
 
-const byPath = new Map<string, { hashes: Set<string>; builds: Set<string> }>();
+const byPath = new Map<string, Map<string, Set<string>>>();
 const builds: string[] = [];
 for (const f of readdirSync(dir).filter((n) => /^baseline_.*\.csv$/.test(n)).sort()) {
   const { rows, errors } = parseBaselineCsv(readFileSync(path.join(dir, f), 'utf8'), f);
@@ -19,10 +19,11 @@ for (const f of readdirSync(dir).filter((n) => /^baseline_.*\.csv$/.test(n)).sor
   builds.push(rows[0]?.build ?? f);
   for (const r of rows) {
     if (!isScriptPath(r.installRel)) continue;
-    let e = byPath.get(r.installRel);
-    if (!e) byPath.set(r.installRel, (e = { hashes: new Set(), builds: new Set() }));
-    e.hashes.add(r.sha256);
-    e.builds.add(r.build);
+    let byHash = byPath.get(r.installRel);
+    if (!byHash) byPath.set(r.installRel, (byHash = new Map()));
+    let builds = byHash.get(r.sha256);
+    if (!builds) byHash.set(r.sha256, (builds = new Set()));
+    builds.add(r.build);
   }
 }
 const lines = [
@@ -30,8 +31,10 @@ const lines = [
   '# Derived by tools/make-allowlist.ts from Microsoft\'s per-build baselines, microsoft/CSS-Exchange',
   '# Security/Baselines (MIT licence; folder as it stood before commit 7217f228). Builds: ' + builds.join(', ') + '.',
   '# Build folders (owa/auth/15.2.858, Current) are written "version". Add builds with --baseline FILE.',
-  '# path<TAB>sha256,…<TAB>builds',
-  ...[...byPath.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([p, e]) => `${p}\t${[...e.hashes].sort().join(',')}\t${[...e.builds].sort().join(',')}`),
+  '# path<TAB>sha256=build+build;sha256=build…',
+  ...[...byPath.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([p, byHash]) => `${p}\t${[...byHash.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([h, b]) => `${h}=${[...b].sort().join('+')}`).join(';')}`),
 ];
 writeFileSync(out, `${lines.join('\n')}\n`);
 console.log(`${byPath.size} paths from ${builds.length} builds → ${path.relative(repo, out)}`);

@@ -121,17 +121,24 @@ function namesInFindings(findings: readonly Finding[]): Set<string> {
   return names;
 }
 
-/** Whether the collection's Exchange pages come from a build the allow-list knows. */
-function buildCovered(files: readonly SweptFile[], ctx: JudgeContext): boolean {
-  let shipped = 0;
-  let known = 0;
+/**
+ * The known build the collection's Exchange pages come from: the build whose content most shipped
+ * pages have, when at least COVERED_SHARE of the pages its baseline lists match some known build.
+ */
+function collectionBuild(files: readonly SweptFile[], ctx: JudgeContext): string | undefined {
+  const votes = new Map<string, number>();
+  const pages: { installRel: string; known: boolean }[] = [];
   for (const f of files) {
     const loc = locate(f.where, ctx.vdirs);
     if (loc.area !== 'exchange-web' || !loc.installRel || !f.sha256 || !ctx.allow.ships(loc.installRel)) continue;
-    shipped++;
-    if (ctx.allow.matches(loc.installRel, f.sha256)) known++;
+    const builds = ctx.allow.buildsWith(loc.installRel, f.sha256);
+    for (const b of builds) votes.set(b, (votes.get(b) ?? 0) + 1);
+    pages.push({ installRel: loc.installRel, known: builds.size > 0 });
   }
-  return shipped > 0 && known / shipped >= COVERED_SHARE;
+  const best = [...votes.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0];
+  if (!best) return undefined;
+  const listed = pages.filter((p) => ctx.allow.buildShips(best, p.installRel));
+  return listed.length > 0 && listed.filter((p) => p.known).length / listed.length >= COVERED_SHARE ? best : undefined;
 }
 
 function inStrictFolder(installRel: string): boolean {
@@ -141,7 +148,8 @@ function inStrictFolder(installRel: string): boolean {
 export class FileJudge {
   private readonly window: Window | undefined;
   private readonly mentioned: Set<string>;
-  private readonly covered: boolean;
+  /** The known build the collection's pages come from, if any. */
+  private readonly build: string | undefined;
   private readonly unverified: SweptFile[] = [];
 
   constructor(
@@ -150,7 +158,7 @@ export class FileJudge {
   ) {
     this.window = intrusionWindow(ctx.logFindings);
     this.mentioned = namesInFindings(ctx.logFindings);
-    this.covered = buildCovered(files, ctx);
+    this.build = collectionBuild(files, ctx);
   }
 
   run(acc: FindingAccumulator): void {
@@ -191,13 +199,15 @@ export class FileJudge {
 
     if (loc.area === 'exchange-web' && loc.installRel && script && f.sha256) {
       const strict = inStrictFolder(loc.installRel);
+      const build = this.build;
       if (!shippedHere) {
         if (allow.isShippedContent(f.sha256)) {
           // a copy of one of Microsoft's own pages: out of place, harmless
-        } else if (strict || this.covered) add(FILE_RULES.unexpectedScript, 'high', 'attempt', `not in Microsoft's file list for ${strict ? 'this folder in any known build' : 'this Exchange build'}`);
-        else add(FILE_RULES.unexpectedScript, 'low', 'info', 'not in Microsoft\'s file list of the known builds (this build is not among them)');
-      } else if (!allow.matches(loc.installRel, f.sha256)) {
-        if (this.covered) add(FILE_RULES.modifiedShipped, 'high', 'attempt', 'Exchange ships this file, but no known build has this content');
+        } else if (strict) add(FILE_RULES.unexpectedScript, 'high', 'attempt', 'not in Microsoft\'s file list for this folder in any known build');
+        else if (build && allow.buildKnowsFolder(build, loc.installRel)) add(FILE_RULES.unexpectedScript, 'high', 'attempt', `not in Microsoft's file list for this folder in build ${build}, the build of this server's other pages`);
+        else add(FILE_RULES.unexpectedScript, 'low', 'info', 'not in Microsoft\'s file list of the known builds (this server\'s build is not among them)');
+      } else if (allow.buildsWith(loc.installRel, f.sha256).size === 0) {
+        if (build && allow.buildShips(build, loc.installRel)) add(FILE_RULES.modifiedShipped, 'high', 'attempt', `Exchange ships this file, but build ${build} (the build of this server's other pages) has other content here`);
         else this.unverified.push(f);
       }
     }
@@ -288,7 +298,7 @@ export class FileJudge {
         title: `${this.unverified.length} shipped Exchange pages differ from the known builds (build not covered)`,
         severity: 'info',
         stage: 'info',
-        summary: `${this.unverified.length} shipped pages, e.g. ${f.rel}, match none of the builds ${[...this.ctx.allow.builds].sort().join(', ')}`,
+        summary: `${this.unverified.length} shipped pages, e.g. ${f.rel}, match none of the builds ${this.ctx.allow.builds.join(', ')}`,
         facets: { file: u.rel },
       }, { input: u.input, file: u.rel, offset: 0, excerpt: u.excerpt }, u.mtimeMs ?? NaN);
     }

@@ -22,6 +22,8 @@ rule exhunt_webshell_china_chopper
         $eval_unsafe = /\beval\s*\([^;]{1,300},\s*["']un(["']\s*\+\s*["'])?safe["']\s*\)/ nocase ascii wide
         // eval(code, flag) with the flag in a variable: a second argument only means something in JScript.NET.
         $eval_two_args = /\beval\s*\(\s*[\w.]{1,40}\s*,\s*[\w.]{1,40}\s*\)/ nocase ascii wide
+        // The same with /*...*/ comments between the tokens, or the flag spelled as joined pieces ("u"+"n"+...).
+        $eval_two_args_hidden = /\beval\s*\(\s*(\/\*[^\r\n]{0,24}?\*\/\s*)?[\w.]{1,40}\s*(\/\*[^\r\n]{0,24}?\*\/\s*)?,\s*(\/\*[^\r\n]{0,24}?\*\/\s*)?("\w{0,6}"\s*\+|[\w.]{1,40}\s*(\/\*[^\r\n]{0,24}?\*\/\s*)?\))/ nocase ascii wide
         // The page or script block is JScript.
         $jscript = /language\s*=\s*["']?\s*J(ava)?Script\b/ nocase ascii wide
         $jscript_page = /<%@\s*Page\b[^>]{0,200}\bLanguage\s*=\s*["']?\s*J(ava)?Script\b/ nocase ascii wide
@@ -36,7 +38,7 @@ rule exhunt_webshell_china_chopper
     condition:
         filesize < 2MB and
         ($eval_request or $jse_request or ($eval_unsafe and $jscript) or
-         (($eval_two_args or 1 of ($b64_*)) and 1 of ($jscript_page, $jscript_block_a, $jscript_block_b)))
+         ((1 of ($eval_two_args*) or 1 of ($b64_*)) and 1 of ($jscript_page, $jscript_block_a, $jscript_block_b)))
 }
 
 rule exhunt_webshell_aspx_request_assembly_load
