@@ -54,6 +54,8 @@ export interface HuntOptions {
 }
 
 const PARALLEL_THRESHOLD = 64 * 1024 * 1024;
+/** The file sweep goes to worker threads from this size on (they compile their own YARA rules). */
+const PARALLEL_SWEEP_BYTES = 32 * 1024 * 1024;
 const UNREADABLE: ReadonlySet<string> = new Set([ERROR_CODES.read, ERROR_CODES.zip, ERROR_CODES.zipLimit, ERROR_CODES.zipPath]);
 
 function cmpLoc(a: { input: number; file: string; line?: number }, b: { input: number; file: string; line?: number }): number {
@@ -193,7 +195,12 @@ export async function hunt(opts: HuntOptions): Promise<Report> {
           swept.bytesDone += ref.size;
           opts.onProgress?.({ ...swept });
         },
-      }, new Set(discovery.containers), () => clock.now(), discovery.inputs);
+      }, {
+        containers: new Set(discovery.containers),
+        inputs: discovery.inputs,
+        threads: opts.threads ?? (swept.bytes >= PARALLEL_SWEEP_BYTES && refs.length > 1 ? availableParallelism() : 1),
+        now: () => clock.now(),
+      });
     } finally {
       await zips.close();
     }

@@ -3,23 +3,19 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FileRef } from '../sources/types.js';
 import { type ScanInit, createScanEnv } from './env.js';
+import type { TaskMessage } from './pool.js';
 import { processFile } from './process-file.js';
-
-export interface TaskMessage {
-  id: number;
-  ref: FileRef;
-}
 
 const port = parentPort;
 if (port) {
   const env = createScanEnv(workerData as ScanInit);
-  port.on('message', (msg: TaskMessage | 'close') => {
+  port.on('message', (msg: TaskMessage<FileRef> | 'close') => {
     if (msg === 'close') {
       void env.zips.close().finally(() => port.close());
       return;
     }
-    void processFile(msg.ref, env).then((result) => {
-      port.postMessage({ id: msg.id, result, acc: env.engine.drain() });
+    void processFile(msg.task, env).then((result) => {
+      port.postMessage({ id: msg.id, reply: { result, acc: env.engine.drain() } });
     });
   });
 }

@@ -1,7 +1,6 @@
 // The YARA seam: what the file sweep needs from a YARA engine, so that the binding behind it
 // (today @litko/yara-x, a Node binding of VirusTotal's yara-x) can be replaced without touching
-// the sweep. Rules are compiled once per run; scanning is asynchronous so that several files are
-// scanned at once off the main thread.
+// the sweep. Rules are compiled once per scanning thread; a large sweep runs one thread per core.
 
 /** One rule file's text and the name to report it by (a path, or `builtin:<file>`). */
 export interface YaraSource {
@@ -34,7 +33,8 @@ export interface YaraMatch {
 
 export interface YaraRules {
   readonly ruleCount: number;
-  scan(data: Buffer, vars: YaraVars): Promise<YaraMatch[]>;
+  /** Scans in this thread (the sweep runs one scanning thread per core). */
+  scan(data: Buffer, vars: YaraVars): YaraMatch[];
 }
 
 export interface YaraCompileResult {
@@ -47,7 +47,8 @@ export interface YaraCompileResult {
 export interface YaraEngine {
   /** Name and version, for the report (`yara-x 0.3.0`). */
   readonly name: string;
-  compile(sources: readonly YaraSource[]): YaraCompileResult;
+  /** `checked`: the sources already compiled once in this run (a scanning thread's copy): not validated again. */
+  compile(sources: readonly YaraSource[], checked?: boolean): YaraCompileResult;
 }
 
 /** Variables every rule may read; declared empty at compile time and set for each file. */

@@ -16,7 +16,7 @@ interface RawMatch {
 }
 
 interface Compiled {
-  scanAsync(data: Buffer, variables?: object | null): Promise<RawMatch[]>;
+  scan(data: Buffer, variables?: object | null): RawMatch[];
   setMaxMatchesPerPattern(n: number): void;
 }
 
@@ -52,11 +52,12 @@ class YaraXRules implements YaraRules {
     readonly ruleCount: number,
   ) {}
 
-  async scan(data: Buffer, vars: YaraVars): Promise<YaraMatch[]> {
+  scan(data: Buffer, vars: YaraVars): YaraMatch[] {
     // The binding turns a value made only of digits into an integer, which a string variable then
     // refuses (a log rotated as `.1`, a file named `2021`): such values are passed as ''.
     const safe = Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, /^\d+$/.test(v) ? '' : v]));
-    const raw = await this.compiled.scanAsync(data, safe);
+    // Synchronous: the binding's scanAsync costs ~0.3 ms more per file and does not scale with threads.
+    const raw = this.compiled.scan(data, safe);
     return raw.map((m) => ({
       rule: this.shownAs.get(m.ruleIdentifier) ?? m.ruleIdentifier,
       source: this.sourceOf.get(m.ruleIdentifier) ?? '',
@@ -73,11 +74,11 @@ class YaraXEngine implements YaraEngine {
     readonly name: string,
   ) {}
 
-  compile(sources: readonly YaraSource[]): YaraCompileResult {
+  compile(sources: readonly YaraSource[], checked = false): YaraCompileResult {
     const options = compilerOptions();
     const rejected: { file: string; message: string }[] = [];
-    let good: YaraSource[] = [];
-    for (const src of sources) {
+    let good: YaraSource[] = checked ? [...sources] : [];
+    for (const src of checked ? [] : sources) {
       const errors = this.binding.validate(src.text, options).errors;
       if (errors.length > 0) rejected.push({ file: src.file, message: diagnostic(errors[0]!.message).text });
       else good.push(src);
