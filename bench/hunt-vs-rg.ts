@@ -7,8 +7,8 @@
 // 3. Times `rg -i -F` with exactly the needles exhunt's prefilter uses for those logs, and an
 //    exhunt hunt (full pipeline: discovery, parsing, detection, report) — best of EXHUNT_BENCH_RUNS.
 // 4. Prints MB/s, peak RSS and the ratio exhunt/rg of wall times.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, readSync, closeSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DETECTORS } from '../src/detect/registry.js';
@@ -17,6 +17,7 @@ import { writeCollection } from '../tools/corpus/collection.js';
 import { proxyLogonIntrusion } from '../tools/corpus/intrusion.js';
 import { Rng } from '../tools/corpus/rng.js';
 import { DEMO_ORG } from '../tools/corpus/traffic.js';
+import { listFiles, timed, warm } from './measure.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
@@ -29,16 +30,6 @@ const corpusRoot = path.join(repo, 'bench', '.corpus', `corpus-${targetGb}g`);
 // on the traffic model; used to size the corpus.
 const BYTES_PER_REQUEST = 850;
 const DAYS = 30;
-
-function listFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...listFiles(p));
-    else if (e.isFile()) out.push(p);
-  }
-  return out;
-}
 
 function duBytes(files: string[]): number {
   return files.reduce((n, f) => n + statSync(f).size, 0);
@@ -57,39 +48,7 @@ function ensureCorpus(): string {
   return corpusRoot;
 }
 
-function warm(files: string[]): void {
-  const buf = Buffer.allocUnsafe(8 * 1024 * 1024);
-  for (const f of files) {
-    const fd = openSync(f, 'r');
-    while (readSync(fd, buf, 0, buf.length, null) > 0);
-    closeSync(fd);
-  }
-}
-
 /** Runs a command, returns wall ms and the peak RSS seen in /proc (polled; Linux). */
-function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ ms: number; rssKb: number; stdout: string; code: number }> {
-  return new Promise((resolve, reject) => {
-    const t = performance.now();
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
-    let stdout = '';
-    let rssKb = 0;
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    const poll = setInterval(() => {
-      try {
-        const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        if (m) rssKb = Math.max(rssKb, Number(m[1]));
-      } catch {
-        // process already gone
-      }
-    }, 10);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearInterval(poll);
-      resolve({ ms: performance.now() - t, rssKb, stdout, code: code ?? -1 });
-    });
-  });
-}
-
 interface Sample {
   ms: number;
   rssKb: number;
