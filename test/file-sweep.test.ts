@@ -3,10 +3,12 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkfifoSync } from './fifo.js';
-import { utimesSync, writeFileSync } from 'node:fs';
+import { rmSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import type { Finding, Report } from '../src/core/types.js';
+import type { Finding, Report, ReportError } from '../src/core/types.js';
+import { SweepRun } from '../src/pipeline/sweep.js';
+import { ZipReaderCache } from '../src/sources/zip.js';
 import { parseIndicators } from '../src/detect/ioc/indicators.js';
 import { locate, vdirPathsFromConfig } from '../src/detect/files/location.js';
 import { WebAllowList } from '../src/detect/files/allowlist.js';
@@ -82,6 +84,8 @@ describe('file sweep', () => {
       'C/ProgramData/WER/w3wp.dmp': mdmp('w3wp.exe'),
       'C/ProgramData/backup.7z': Buffer.from('377abcaf271c0004', 'hex'),
       'C/inetpub/wwwroot/site/index.aspx': '<%@ Page %>',
+      // Exchange's own page, on MSTIC's path list because shells overwrote it: this build's copy is not accused.
+      [`${V15}/FrontEnd/HttpProxy/ecp/auth/TimeoutLogout.aspx`]: '<%@ Page Language="C#" %> this build\'s logout page',
     });
     const r = await huntFixed([root], { sweep: { builtinYara: false } });
     const sev = (rel: string) => fileFinding(r, rel)?.severity;
@@ -97,6 +101,8 @@ describe('file sweep', () => {
     assert.equal(sev('C/ProgramData/WER/w3wp.dmp'), 'info', 'a crash dump is not an alarm');
     assert.equal(sev('C/ProgramData/backup.7z'), 'low', 'an archive alone is low');
     assert.equal(fileFinding(r, 'C/inetpub/wwwroot/site/index.aspx'), undefined, 'pages of other sites in wwwroot are normal');
+    assert.equal(fileFinding(r, `${V15}/FrontEnd/HttpProxy/ecp/auth/TimeoutLogout.aspx`), undefined);
+    assert.ok(byRule(r, 'file-unverified-exchange-files')[0]!.details['file']!.includes(`${V15}/FrontEnd/HttpProxy/ecp/auth/TimeoutLogout.aspx`));
     assert.equal(r.stats.sweep!.yaraRules, 0);
   });
 
@@ -229,6 +235,24 @@ describe('file sweep', () => {
     assert.match(skip!.reason, /larger than --yara-max-size/);
     assert.equal(fileFinding(r, `${AUTH}/big.aspx`)?.file?.sha256, sha(big), 'still hashed and judged');
     assert.ok(r.skipped.some((s) => s.file === 'C/pipe' && /not a regular file/.test(s.reason)));
+  });
+
+  test('a file that vanishes between listing and reading is one E_READ entry; the others are still read', async () => {
+    const root = collection({ 'C/a.txt': 'a', 'C/b.txt': 'b' });
+    const run = await SweepRun.prepare({ builtinYara: false }, () => undefined);
+    const errors: ReportError[] = [];
+    const done: string[] = [];
+    const ref = (rel: string) => ({ input: 0, rel, size: 1, location: { kind: 'fs' as const, path: path.join(root, rel) } });
+    rmSync(path.join(root, 'C/a.txt'));
+    const zips = new ZipReaderCache();
+    await run.sweep([ref('C/a.txt'), ref('C/b.txt')], zips, { error: (e) => errors.push(e), skipped: () => undefined, done: (r) => done.push(r.rel) });
+    await zips.close();
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0]!.file, 'C/a.txt');
+    assert.equal(errors[0]!.code, 'E_READ');
+    assert.match(errors[0]!.message, /ENOENT/);
+    assert.deepEqual(done, ['C/a.txt', 'C/b.txt']);
+    assert.equal(run.stats().files, 1);
   });
 
   test('exhunt scan-files: sweep only, JSON report with the file facts, exit codes', async () => {

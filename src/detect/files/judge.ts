@@ -187,10 +187,13 @@ export class FileJudge {
       add(FILE_RULES.yara, v.severity, v.stage, `YARA rule ${m.rule} (${m.source}) matched at offset ${m.strings[0]?.offset ?? 0}: ${what}`);
     }
     const shippedHere = loc.installRel !== undefined && allow.ships(loc.installRel);
+    // MSTIC's list names some of Exchange's own pages (ecp\auth\TimeoutLogout.aspx), where shells
+    // overwrote the original: there the path counts only when the content is not the build's own.
     const pathInd = indicators.pathIndicator(f.where);
-    if (pathInd) add(FILE_RULES.knownPath, 'high', 'attempt', `published web shell path (${pathInd.source})`);
+    const genuineOrUnknown = shippedHere && (!f.sha256 || allow.buildsWith(loc.installRel!, f.sha256).size > 0 || !this.build || !allow.buildShips(this.build, loc.installRel!));
+    if (pathInd && !genuineOrUnknown) add(FILE_RULES.knownPath, 'high', 'attempt', `published web shell path (${pathInd.source})`);
     const nameInd = web && !shippedHere ? indicators.byName.get(loc.name) : undefined;
-    if (nameInd && !pathInd) add(FILE_RULES.knownPath, 'high', 'attempt', `published web shell name "${loc.name}" in a web folder (${nameInd.source})`);
+    if (nameInd && !(pathInd && !genuineOrUnknown)) add(FILE_RULES.knownPath, 'high', 'attempt', `published web shell name "${loc.name}" in a web folder (${nameInd.source})`);
 
     if (script && f.magic !== 'none' && !(f.magic === 'der' && loc.extension === 'cer')) {
       const mailbox = f.magic === 'pst' || f.magic === 'der';
