@@ -237,6 +237,16 @@ describe('file sweep', () => {
     assert.ok(r.skipped.some((s) => s.file === 'C/pipe' && /not a regular file/.test(s.reason)));
   });
 
+  test('logs exhunt recognises but does not analyse (message tracking) are not swept as files', async () => {
+    const root = collection({
+      'Logging/MessageTracking/MSGTRK2021030300-1.LOG': '#Software: Microsoft Exchange Server\n#Version: 15.01.2176.002\n#Log-type: Message Tracking Log\n#Fields: date-time,client-ip\n2021-03-03T00:00:00.000Z,1.2.3.4\n',
+      'notes.txt': 'x',
+    });
+    const r = await huntFixed([root]);
+    assert.match(r.skipped.find((s) => s.file.endsWith('.LOG'))!.reason, /not analysed yet/);
+    assert.equal(r.stats.sweep!.files, 1, 'only notes.txt');
+  });
+
   test('a file that vanishes between listing and reading is one E_READ entry; the others are still read', async () => {
     const root = collection({ 'C/a.txt': 'a', 'C/b.txt': 'b' });
     const run = await SweepRun.prepare({ builtinYara: false }, () => undefined);

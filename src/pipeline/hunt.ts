@@ -151,7 +151,7 @@ export async function hunt(opts: HuntOptions): Promise<Report> {
     sigma?.collect(state, r.input, r.rel, reportError);
     if (r.coverage) coverageFiles.push(r.coverage);
     // A file that could not even be read (a zip entry that lies, a vanished file) is not read again.
-    else if (sweep && !r.errors.some((e) => UNREADABLE.has(e.code))) notLogs.push(refOf.get(`${r.input}\0${r.rel}`)!);
+    else if (sweep && !r.recognised && !r.errors.some((e) => UNREADABLE.has(e.code))) notLogs.push(refOf.get(`${r.input}\0${r.rel}`)!);
     if (r.skipped) skipped.push(r.skipped);
     for (const e of r.errors) reportError(e);
     lines += r.lines;

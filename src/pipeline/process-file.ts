@@ -38,6 +38,8 @@ export interface FileResult {
   bytes: number;
   lines: number;
   parsedLines: number;
+  /** A log format exhunt recognised, read or not (message tracking): not for the file sweep. */
+  recognised?: boolean;
 }
 
 /** Problems in a binary file are listed one by one up to this many per kind. */
@@ -148,6 +150,7 @@ export async function processFile(ref: FileRef, env: ScanEnv): Promise<FileResul
       else skip('not a log format exhunt reads');
       return result;
     }
+    result.recognised = true;
     if (sniff.unsupported) {
       skip(sniff.unsupported);
       return result;
