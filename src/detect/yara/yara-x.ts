@@ -1,5 +1,6 @@
 // The YARA engine behind exhunt today: @litko/yara-x, a Node binding of VirusTotal's yara-x. It
-// ships native builds for Linux x64 (glibc) and macOS only; elsewhere loadYaraEngine says why and
+// has a published native build for Linux x64 (glibc) only (its macOS packages are declared but not
+// published, there is none for Windows); elsewhere loadYaraEngine says why and
 // the sweep goes on with hashes and heuristics.
 //
 // yara-x compiles a whole rule set at once and recompiles on every added source, so the files are
@@ -138,7 +139,7 @@ export async function loadYaraEngine(): Promise<YaraEngine | { unavailable: stri
   } catch (err) {
     const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
     return {
-      unavailable: `YARA is not available on ${process.platform}-${process.arch} (@litko/yara-x has native builds for Linux x64 glibc and macOS only: ${why}); files are checked by hash and heuristics without YARA rules`,
+      unavailable: `YARA is not available on ${process.platform}-${process.arch} (@litko/yara-x has a native build for Linux x64 glibc only: ${why}); files are checked by hash and heuristics without YARA rules`,
     };
   }
 }
