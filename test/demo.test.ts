@@ -34,8 +34,10 @@ function golden(name: string, actual: string): void {
   assert.equal(actual, readFileSync(file, 'utf8'), `${name} differs from the golden file (UPDATE_GOLDEN=1 npm test refreshes it after an intended change)`);
 }
 
+/** The report without what depends on the machine: the input's absolute path, the YARA engine's build. */
 function portable(report: Report): Report {
-  return { ...report, inputs: report.inputs.map((i) => ({ ...i, path: 'examples/demo-triage' })) };
+  const sweep = report.stats.sweep ? { ...report.stats.sweep, yaraEngine: 'yara-x' } : undefined;
+  return { ...report, inputs: report.inputs.map((i) => ({ ...i, path: 'examples/demo-triage' })), stats: { ...report.stats, ...(sweep ? { sweep } : {}) } };
 }
 
 describe('demo collection', () => {

@@ -217,9 +217,23 @@ describe('file sweep', () => {
     assert.equal(fileFinding(r, 'C/data/c.txt'), undefined);
   });
 
+  test('the portable WebAssembly engine finds the same shells, scanning pages, scripts and programs only', async () => {
+    const files: Record<string, Buffer> = {};
+    for (const f of FIXTURES) if (f.kind === 'shell') files[f.path] = f.bytes;
+    files['C/Program Files/Microsoft/Exchange Server/V15/FrontEnd/HttpProxy/owa/prem/x.css'] = Buffer.from('body{}');
+    const r = await huntFixed([collection(files)], { sweep: { yaraEngine: 'wasm' } });
+    assert.match(r.stats.sweep!.yaraEngine, /WebAssembly/);
+    for (const f of FIXTURES.filter((x) => x.kind === 'shell')) {
+      const matched = fileFinding(r, f.path)?.file?.matches.map((m) => m.rule) ?? [];
+      const runnable = /\.(aspx|ashx|asmx|asp|config|cer|txt)$/i.test(f.path) || !/\.[a-z0-9]+$/i.test(f.path);
+      if (runnable) for (const rule of f.expect) assert.ok(matched.includes(rule), `${f.name}: ${rule} in ${matched.join(', ')}`);
+    }
+    assert.equal(r.stats.sweep!.yaraFiles, r.stats.sweep!.files - 1 - FIXTURES.filter((f) => f.kind === 'shell' && !/\.(aspx|ashx|asmx|asp|config|cer|txt)$/i.test(f.path) && /\.[a-z0-9]+$/i.test(f.path)).length, 'the stylesheet is not scanned');
+  });
+
   test('without a YARA engine the sweep says so once and goes on with hashes and heuristics', async () => {
     const root = collection({ [`${AUTH}/helper.aspx`]: '<%@ Page %>', [`${AUTH}/shell2.aspx`]: fixture(FIXTURES.find((f) => f.kind === 'shell')!.name).bytes });
-    const r = await huntFixed([root], { sweep: { loadEngine: async () => ({ unavailable: 'YARA is not available on win32-x64 (test)' }) } });
+    const r = await huntFixed([root], { sweep: { yaraEngine: 'none' } });
     assert.equal(r.errors.filter((e) => e.code === 'E_YARA').length, 1);
     assert.match(r.stats.sweep!.yaraEngine, /^unavailable: /);
     assert.equal(fileFinding(r, `${AUTH}/helper.aspx`)?.severity, 'high');

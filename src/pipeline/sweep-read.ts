@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { ERROR_CODES, errorMessage } from '../core/errors.js';
 import type { ReportError, Skipped } from '../core/types.js';
 import type { SweptFile } from '../detect/files/judge.js';
-import { locate } from '../detect/files/location.js';
+import { SCRIPT_EXTENSIONS, locate } from '../detect/files/location.js';
 import { sniffMagic } from '../detect/files/magic.js';
 import type { YaraMatch, YaraRules } from '../detect/yara/engine.js';
 import { openSource } from '../sources/open.js';
@@ -20,7 +20,12 @@ export interface SweepReadOptions {
   readMaxBytes: number;
   sha1: boolean;
   md5: boolean;
+  /** False with a slow YARA engine: only pages, scripts and programs are scanned. */
+  yaraAll: boolean;
 }
+
+/** What a slow engine still scans: what IIS or Windows can run, and files without a telling name (not browser JavaScript: ten thousand files in OWA alone). */
+const RUNNABLE = new Set([...SCRIPT_EXTENSIONS, 'dll', 'exe', 'sys', 'ps1', 'psm1', 'bat', 'cmd', 'vbs', 'vbe', 'jse', 'wsf', 'hta', 'txt', 'tmp', 'bin', 'dat', '']);
 
 /** One file to read: where it is, what it is for the sweep. */
 export interface SweepTask {
@@ -129,7 +134,8 @@ async function readStreamed(ref: FileRef, zips: ZipReaderCache, opts: SweepReadO
 export async function readSweptFile(task: SweepTask, rules: YaraRules | undefined, opts: SweepReadOptions, zips: ZipReaderCache): Promise<SweepReadResult> {
   const { ref, where, container } = task;
   const out: SweepReadResult = { errors: [], yaraBytes: 0 };
-  const scan = rules !== undefined && !container && ref.size <= opts.yaraMaxBytes;
+  const loc = locate(where);
+  const scan = rules !== undefined && !container && ref.size <= opts.yaraMaxBytes && (opts.yaraAll || RUNNABLE.has(loc.extension));
   let c: Content;
   try {
     c = ref.location.kind === 'fs' && ref.size <= Math.min(opts.yaraMaxBytes, opts.readMaxBytes) ? readWhole(ref.location.path, opts) : await readStreamed(ref, zips, opts, scan);
@@ -138,9 +144,8 @@ export async function readSweptFile(task: SweepTask, rules: YaraRules | undefine
     return out;
   }
   if (c.sha256 === undefined) out.skipped = { input: ref.input, file: ref.rel, reason: `larger than the read limit (${opts.readMaxBytes} bytes): judged by name and magic only, not hashed` };
-  else if (rules && !container && !c.data) out.skipped = { input: ref.input, file: ref.rel, reason: `larger than --yara-max-size (${opts.yaraMaxBytes} bytes): hashed, not scanned with YARA` };
+  else if (rules && !container && !c.data && ref.size > opts.yaraMaxBytes) out.skipped = { input: ref.input, file: ref.rel, reason: `larger than --yara-max-size (${opts.yaraMaxBytes} bytes): hashed, not scanned with YARA` };
 
-  const loc = locate(where);
   let yara: YaraMatch[] = [];
   if (scan && c.data && rules) {
     try {

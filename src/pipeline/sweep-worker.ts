@@ -2,13 +2,15 @@
 // checked by the main thread) once, then reads the batches of files it is sent, one file at a time.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { YaraRules, YaraSource } from '../detect/yara/engine.js';
-import { loadYaraEngine } from '../detect/yara/yara-x.js';
+import { type YaraEngineKind, loadYaraEngine } from '../detect/yara/load.js';
 import { ZipReaderCache } from '../sources/zip.js';
 import type { TaskMessage } from './pool.js';
 import { type SweepReadOptions, type SweepTask, readSweptFile } from './sweep-read.js';
 
 export interface SweepWorkerData {
   sources: YaraSource[];
+  /** The engine the main thread compiled the rules with. */
+  engine: YaraEngineKind;
   opts: SweepReadOptions;
 }
 
@@ -18,7 +20,7 @@ if (port) {
   const zips = new ZipReaderCache();
   const ready: Promise<YaraRules | undefined> = data.sources.length === 0
     ? Promise.resolve(undefined)
-    : loadYaraEngine().then((engine) => ('unavailable' in engine ? undefined : engine.compile(data.sources, true).rules));
+    : loadYaraEngine(data.engine).then((engine) => ('unavailable' in engine ? undefined : engine.compile(data.sources, true).rules));
   port.on('message', (msg: TaskMessage<SweepTask[]> | 'close') => {
     if (msg === 'close') {
       void zips.close().finally(() => port.close());

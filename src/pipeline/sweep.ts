@@ -11,9 +11,9 @@ import { FileJudge, type SweptFile } from '../detect/files/judge.js';
 import { type VdirPaths, locate, vdirPathsFromConfig } from '../detect/files/location.js';
 import { ARCHIVE_EXTENSIONS, ARCHIVE_MAGIC, DUMP_EXTENSIONS } from '../detect/files/magic.js';
 import { type Indicator, IndicatorSet, parseIndicators, shippedIndicators } from '../detect/ioc/indicators.js';
-import type { YaraEngine, YaraRules, YaraSource } from '../detect/yara/engine.js';
+import type { YaraRules, YaraSource } from '../detect/yara/engine.js';
 import { builtinYaraSources, readYaraPaths } from '../detect/yara/sources.js';
-import { loadYaraEngine } from '../detect/yara/yara-x.js';
+import { type YaraEngineKind, loadYaraEngine } from '../detect/yara/load.js';
 import { openSource } from '../sources/open.js';
 import type { FileRef } from '../sources/types.js';
 import type { ZipReaderCache } from '../sources/zip.js';
@@ -34,8 +34,11 @@ export interface SweepOptions {
   iocs?: readonly string[];
   /** Baseline files (--baseline) on top of the shipped allow-list. */
   baselines?: readonly string[];
-  /** Where the YARA engine comes from (tests replace it to play a platform without one). */
-  loadEngine?: () => Promise<YaraEngine | { unavailable: string }>;
+  /**
+   * Which YARA engine: by default the native one where it exists, else the WebAssembly one; tests
+   * force `wasm`, or `none` to play a platform with neither.
+   */
+  yaraEngine?: YaraEngineKind | 'none';
 }
 
 export interface SweepSink {
@@ -91,7 +94,7 @@ export class SweepRun {
     private readonly rules: YaraRules | undefined,
     /** The rule files that compiled, for the scanning threads' own copies. */
     private readonly sources: YaraSource[],
-    private readonly opts: { yaraMaxBytes: number; readMaxBytes: number },
+    private readonly opts: { yaraMaxBytes: number; readMaxBytes: number; yaraAll: boolean; engine: YaraEngineKind },
     indicators: Indicator[],
     private readonly allow: WebAllowList,
   ) {
@@ -122,15 +125,19 @@ export class SweepRun {
     let rules: YaraRules | undefined;
     let compiledSources: YaraSource[] = [];
     let engineName = 'not used';
+    let engineKind: YaraEngineKind = 'native';
+    let fast = true;
     let rejected = read.errors.length;
     for (const e of read.errors) report({ input: 0, file: e.file, code: ERROR_CODES.yara, message: e.message });
     if (sources.length > 0) {
-      const engine = await (opts.loadEngine ?? loadYaraEngine)();
+      const engine = opts.yaraEngine === 'none' ? { unavailable: 'YARA is not available on this platform (forced off)' } : await loadYaraEngine(opts.yaraEngine);
       if ('unavailable' in engine) {
         engineName = `unavailable: ${engine.unavailable}`;
         report({ input: 0, file: '', code: ERROR_CODES.yara, message: engine.unavailable });
       } else {
         engineName = engine.name;
+        engineKind = engine.kind;
+        fast = engine.fast;
         const compiled = engine.compile(sources);
         rules = compiled.rules;
         rejected += compiled.rejected.length;
@@ -142,7 +149,7 @@ export class SweepRun {
         }
       }
     }
-    const run = new SweepRun(rules, compiledSources, { yaraMaxBytes: opts.yaraMaxBytes ?? DEFAULT_YARA_MAX_BYTES, readMaxBytes: opts.readMaxBytes ?? DEFAULT_READ_MAX_BYTES }, indicators, allow);
+    const run = new SweepRun(rules, compiledSources, { yaraMaxBytes: opts.yaraMaxBytes ?? DEFAULT_YARA_MAX_BYTES, readMaxBytes: opts.readMaxBytes ?? DEFAULT_READ_MAX_BYTES, yaraAll: fast, engine: engineKind }, indicators, allow);
     run.stat.yaraEngine = engineName;
     run.stat.yaraRules = rules?.ruleCount ?? 0;
     run.stat.yaraRejectedFiles = rejected;
@@ -163,7 +170,8 @@ export class SweepRun {
     if (config) this.vdirs = await this.readVdirs(config, zips);
     const containers = opts.containers ?? new Set();
     const tasks: SweepTask[] = refs.map((ref) => ({ ref, where: this.whereOf(ref), container: containers.has(ref) }));
-    const readOpts: SweepReadOptions = { ...this.opts, sha1: this.indicatorSet.hasSha1, md5: this.indicatorSet.hasMd5 };
+    const { engine, ...limits } = this.opts;
+    const readOpts: SweepReadOptions = { ...limits, sha1: this.indicatorSet.hasSha1, md5: this.indicatorSet.hasMd5 };
     const take = (task: SweepTask, r: SweepReadResult) => {
       for (const e of r.errors) sink.error(e);
       if (r.skipped) sink.skipped(r.skipped);
@@ -183,7 +191,7 @@ export class SweepRun {
     if (threads > 1) {
       await runPool<SweepTask[], SweepReadResult[]>({
         script: new URL('./sweep-worker.js', import.meta.url),
-        workerData: { sources: this.sources, opts: readOpts } satisfies SweepWorkerData,
+        workerData: { sources: this.sources, engine, opts: readOpts } satisfies SweepWorkerData,
         tasks: batches(tasks),
         threads,
         sizeOf: (batch) => batch.reduce((n, t) => n + t.ref.size, 0),

@@ -15,6 +15,9 @@ export const SWEEP_OPTIONS_HELP = `      --yara PATH          also run the YARA 
                            repeatable), e.g. a signature-base checkout's yara/ folder
       --no-builtin-yara    leave out exhunt's own web-shell rules
       --yara-max-size N    files larger than N are hashed but not scanned with YARA (default 64M)
+      --yara-engine E      native|wasm: the native yara-x build (Linux x64; the default where it
+                           loads) or the portable WebAssembly one (the default elsewhere; it scans
+                           pages, scripts and programs only)
       --ioc FILE           more indicators: CSV (columns indicator,type[,source]) or text, one
                            hash / IP / type:value per line (repeatable); see docs/files.md
       --baseline FILE      Microsoft baseline CSV (hash,version,path) of another Exchange build,
@@ -81,6 +84,11 @@ export function parseTime(flag: string, v: string, endOfDay: boolean): number {
   return dateOnly && endOfDay ? t + 86_400_000 - 1 : t;
 }
 
+function yaraEngineOption(v: string): 'native' | 'wasm' {
+  if (v !== 'native' && v !== 'wasm') throw new UsageError(`--yara-engine: expected native or wasm, got "${v}"`);
+  return v;
+}
+
 function positiveInt(flag: string, v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag}: expected a whole number ≥ 1, got "${v}"`);
@@ -98,6 +106,7 @@ export async function huntCommand(argv: string[], io: Io, filesOnly = false): Pr
     yara: { type: 'string', multiple: true },
     'no-builtin-yara': { type: 'boolean', default: false },
     'yara-max-size': { type: 'string' },
+    'yara-engine': { type: 'string' },
     ioc: { type: 'string', multiple: true },
     baseline: { type: 'string', multiple: true },
     'no-file-sweep': { type: 'boolean', default: false },
@@ -178,6 +187,7 @@ export async function huntCommand(argv: string[], io: Io, filesOnly = false): Pr
           yara: o.yara ?? [],
           builtinYara: !o['no-builtin-yara'],
           ...(o['yara-max-size'] !== undefined ? { yaraMaxBytes: parseSize('--yara-max-size', o['yara-max-size']) } : {}),
+          ...(o['yara-engine'] !== undefined ? { yaraEngine: yaraEngineOption(o['yara-engine']) } : {}),
           iocs: o.ioc ?? [],
           baselines: o.baseline ?? [],
         },

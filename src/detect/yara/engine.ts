@@ -47,9 +47,23 @@ export interface YaraCompileResult {
 export interface YaraEngine {
   /** Name and version, for the report (`yara-x 0.3.0`). */
   readonly name: string;
+  /**
+   * False for an engine with a high cost per scanned file (the WebAssembly build, ~7 ms a file):
+   * the sweep then scans only pages, scripts and programs.
+   */
+  readonly fast: boolean;
   /** `checked`: the sources already compiled once in this run (a scanning thread's copy): not validated again. */
   compile(sources: readonly YaraSource[], checked?: boolean): YaraCompileResult;
 }
 
 /** Variables every rule may read; declared empty at compile time and set for each file. */
 export const EXTERNAL_VARIABLES = ['filename', 'filepath', 'extension', 'filetype', 'owner'] as const;
+
+/** The first line of a yara-x diagnostic and its `line:col`, with the line made relative to `firstLine`. */
+export function diagnostic(message: string, firstLine = 1): { text: string; line?: number } {
+  const head = (message.split('\n').find((l) => l.startsWith('error')) ?? message.split('\n')[0] ?? '').replace(/^(Error: )?(Compilation error \(\w+\): )?error\[\w+\]: /, '');
+  const at = /-->\s*line:(\d+):(\d+)/.exec(message);
+  if (!at) return { text: head };
+  const line = Number(at[1]) - firstLine + 1;
+  return { text: `${head} (line ${line}, column ${at[2]})`, line: Number(at[1]) };
+}

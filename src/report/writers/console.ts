@@ -131,7 +131,7 @@ function render(report: Report, o: RenderOptions): string {
   });
   if (sw) {
     const n = (k: number, unit: string) => `${k} ${unit}${k === 1 ? '' : 's'}`;
-    const yara = sw.yaraRules > 0 ? `YARA: ${n(sw.yaraRules, 'rule')} on ${n(sw.yaraFiles, 'file')}` : `YARA: ${sw.yaraEngine.startsWith('unavailable') ? 'not available on this platform' : 'no rules'}`;
+    const yara = sw.yaraRules > 0 ? `YARA: ${n(sw.yaraRules, 'rule')} on ${n(sw.yaraFiles, 'file')}${sw.yaraEngine.includes('WebAssembly') ? ', portable engine: pages, scripts and programs only' : ''}` : `YARA: ${sw.yaraEngine.startsWith('unavailable') ? 'not available on this platform' : 'no rules'}`;
     out.push(...wrap(`Files swept: ${n(sw.files, 'file')}, ${bytesText(sw.bytes)} (hashes, heuristics; ${yara})`, w, ''));
   }
   for (const g of v.gaps) out.push(...wrap(g, w, '').map((l) => paint(o.color, ['yellow'], l)));

@@ -1,13 +1,12 @@
-// The YARA engine behind exhunt today: @litko/yara-x, a Node binding of VirusTotal's yara-x. It
-// has a published native build for Linux x64 (glibc) only (its macOS packages are declared but not
-// published, there is none for Windows); elsewhere loadYaraEngine says why and
-// the sweep goes on with hashes and heuristics.
+// The fast YARA engine: @litko/yara-x, a native Node binding of VirusTotal's yara-x. It has a
+// published build for Linux x64 (glibc) only (its macOS packages are declared but not published,
+// there is none for Windows); elsewhere the WebAssembly engine (yara-x-wasm.ts) stands in.
 //
 // yara-x compiles a whole rule set at once and recompiles on every added source, so the files are
 // validated one by one (to name the file a compiler error comes from), rules declared twice are
 // renamed, and the good files are compiled together in one pass.
 import { createRequire } from 'node:module';
-import { EXTERNAL_VARIABLES, type YaraCompileResult, type YaraEngine, type YaraMatch, type YaraRules, type YaraSource, type YaraVars } from './engine.js';
+import { EXTERNAL_VARIABLES, diagnostic, type YaraCompileResult, type YaraEngine, type YaraMatch, type YaraRules, type YaraSource, type YaraVars } from './engine.js';
 
 interface RawMatch {
   ruleIdentifier: string;
@@ -36,15 +35,6 @@ function compilerOptions(): object {
   return { defineVariables: Object.fromEntries(EXTERNAL_VARIABLES.map((v) => [v, ''])) };
 }
 
-/** The first line of a yara-x diagnostic and its `line:col`, with the line made relative to `firstLine`. */
-function diagnostic(message: string, firstLine = 1): { text: string; line?: number } {
-  const head = (message.split('\n').find((l) => l.startsWith('error')) ?? message.split('\n')[0] ?? '').replace(/^(Compilation error \(\w+\): )?error\[\w+\]: /, '');
-  const at = /-->\s*line:(\d+):(\d+)/.exec(message);
-  if (!at) return { text: head };
-  const line = Number(at[1]) - firstLine + 1;
-  return { text: `${head} (line ${line}, column ${at[2]})`, line: Number(at[1]) };
-}
-
 class YaraXRules implements YaraRules {
   constructor(
     private readonly compiled: Compiled,
@@ -70,6 +60,8 @@ class YaraXRules implements YaraRules {
 }
 
 class YaraXEngine implements YaraEngine {
+  readonly fast = true;
+
   constructor(
     private readonly binding: Binding,
     readonly name: string,
@@ -130,16 +122,13 @@ class YaraXEngine implements YaraEngine {
   }
 }
 
-/** The engine, or the reason there is none on this machine (said once by the caller). */
-export async function loadYaraEngine(): Promise<YaraEngine | { unavailable: string }> {
+/** The native engine, or why it cannot load on this machine. */
+export async function loadNativeYaraEngine(): Promise<YaraEngine | { unavailable: string }> {
   try {
     const binding = (await import('@litko/yara-x')) as unknown as Binding;
     const version = (createRequire(import.meta.url)('@litko/yara-x/package.json') as { version: string }).version;
-    return new YaraXEngine(binding, `yara-x ${version} (@litko/yara-x)`);
+    return new YaraXEngine(binding, `yara-x ${version} (native, @litko/yara-x)`);
   } catch (err) {
-    const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    return {
-      unavailable: `YARA is not available on ${process.platform}-${process.arch} (@litko/yara-x has a native build for Linux x64 glibc only: ${why}); files are checked by hash and heuristics without YARA rules`,
-    };
+    return { unavailable: `no native build of @litko/yara-x for ${process.platform}-${process.arch} (${err instanceof Error ? err.message.split('\n')[0] : String(err)})` };
   }
 }
