@@ -1,15 +1,13 @@
 // One-line helpers shared by the tests: temporary collections, an in-process CLI runner, a hunt
-// with a fixed clock, and a minimal zip writer for building hostile archives on the fly.
+// with a fixed clock, and (from tools/corpus/zip.ts) the zip writer for hostile archives.
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { deflateRawSync } from 'node:zlib';
 import { main } from '../src/cli/main.js';
 import type { Io } from '../src/cli/io.js';
 import { fixedClock } from '../src/core/clock.js';
-import { crc32 } from '../src/core/crc32.js';
 import type { Finding, Report } from '../src/core/types.js';
 import { type HuntOptions, hunt } from '../src/pipeline/hunt.js';
 
@@ -88,67 +86,4 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
 
 // --- zip writing (for hostile-archive tests) -------------------------------------------------
 
-export interface ZipEntrySpec {
-  name: string;
-  data: Buffer | string;
-  /** Store uncompressed instead of deflating. */
-  store?: boolean;
-  /** Lie about the uncompressed size in the headers. */
-  declaredSize?: number;
-  /** Point this entry's central-directory record at another entry's local header (overlap). */
-  shareDataWith?: number;
-}
-
-/** Builds a zip archive in memory; every field is under the test's control. */
-export function buildZip(entries: ZipEntrySpec[]): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  const offsets: number[] = [];
-  let offset = 0;
-  const specs = entries.map((e) => {
-    const raw = Buffer.isBuffer(e.data) ? e.data : Buffer.from(e.data);
-    const comp = e.store ? raw : deflateRawSync(raw);
-    return { e, raw, comp, name: Buffer.from(e.name, 'utf8') };
-  });
-  for (const { e, raw, comp, name } of specs) {
-    if (e.shareDataWith !== undefined) {
-      offsets.push(offsets[e.shareDataWith]!);
-      continue;
-    }
-    const h = Buffer.alloc(30);
-    h.writeUInt32LE(0x04034b50, 0);
-    h.writeUInt16LE(20, 4);
-    h.writeUInt16LE(0x800, 6);
-    h.writeUInt16LE(e.store ? 0 : 8, 8);
-    h.writeUInt32LE(crc32(raw), 14);
-    h.writeUInt32LE(comp.length, 18);
-    h.writeUInt32LE(e.declaredSize ?? raw.length, 22);
-    h.writeUInt16LE(name.length, 26);
-    offsets.push(offset);
-    locals.push(h, name, comp);
-    offset += h.length + name.length + comp.length;
-  }
-  specs.forEach(({ e, raw, comp, name }, i) => {
-    const src = e.shareDataWith !== undefined ? specs[e.shareDataWith]! : { e, raw, comp };
-    const c = Buffer.alloc(46);
-    c.writeUInt32LE(0x02014b50, 0);
-    c.writeUInt16LE(20, 4);
-    c.writeUInt16LE(20, 6);
-    c.writeUInt16LE(0x800, 8);
-    c.writeUInt16LE(src.e.store ? 0 : 8, 10);
-    c.writeUInt32LE(crc32(src.raw), 16);
-    c.writeUInt32LE(src.comp.length, 20);
-    c.writeUInt32LE(src.e.declaredSize ?? src.raw.length, 24);
-    c.writeUInt16LE(name.length, 28);
-    c.writeUInt32LE(offsets[i]!, 42);
-    centrals.push(c, name);
-  });
-  const cd = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(cd.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, cd, end]);
-}
+export { buildZip, type ZipEntrySpec } from '../tools/corpus/zip.js';
