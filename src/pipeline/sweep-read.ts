@@ -4,7 +4,7 @@
 // call (most web files are a few KB, and per-file overhead dominates); archives' entries and big
 // files are streamed.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { ERROR_CODES, errorMessage } from '../core/errors.js';
 import type { ReportError, Skipped } from '../core/types.js';
 import type { SweptFile } from '../detect/files/judge.js';
@@ -74,9 +74,19 @@ function digests(opts: SweepReadOptions) {
   return { sha256: createHash('sha256'), sha1: opts.sha1 ? createHash('sha1') : undefined, md5: opts.md5 ? createHash('md5') : undefined };
 }
 
-/** A plain file small enough to scan: one read. */
+/**
+ * A plain file small enough to scan: one read. Opened without blocking and checked again, so a file
+ * swapped for a FIFO or a device since it was listed cannot hang the sweep.
+ */
 function readWhole(path: string, opts: SweepReadOptions): Content {
-  const data = readFileSync(path);
+  const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  let data: Buffer;
+  try {
+    if (!fstatSync(fd).isFile()) throw new Error('no longer a regular file');
+    data = readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
   const h = digests(opts);
   h.sha256.update(data);
   h.sha1?.update(data);
