@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { splitCsvLine } from '../src/parsers/exchange-csv/csv.js';
+import { splitCsvLine } from '../src/core/csv.js';
 import { clientAddress, decodeIisUserAgent, isPrivateAddress, parseW3cTime, splitExchangeQueryTail } from '../src/parsers/iis-w3c/parse.js';
 import { HTTPPROXY_FIELDS_2013, exchangeHeader } from '../tools/corpus/formats.js';
 import { parseText } from './parse-harness.js';

@@ -6,7 +6,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { csvFields, parseIndicators } from '../src/detect/ioc/indicators.js';
+import { splitCsvLine } from '../src/core/csv.js';
+import { parseIndicators } from '../src/detect/ioc/indicators.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dir = process.argv[2] ?? path.resolve(repo, '..', 'shared', 'reference', 'data');
@@ -19,8 +20,8 @@ function csv(v: string): string {
 /** Rows of a CSV file as objects by header name. */
 function rows(file: string): Record<string, string>[] {
   const lines = readFileSync(path.join(dir, file), 'utf8').replace(/^\uFEFF/, '').split(/\r?\n/).filter((l) => l.trim());
-  const head = csvFields(lines[0]!);
-  return lines.slice(1).map((l) => Object.fromEntries(csvFields(l).map((v, i) => [head[i] ?? `c${i}`, v])));
+  const head = splitCsvLine(lines[0]!).values;
+  return lines.slice(1).map((l) => Object.fromEntries(splitCsvLine(l).values.map((v, i) => [head[i] ?? `c${i}`, v])));
 }
 
 const outRows: string[][] = [];

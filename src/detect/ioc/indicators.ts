@@ -7,6 +7,7 @@
 // `user-agent:Mozilla/5.0 zgrab` or `path:C:\inetpub\wwwroot\aspnet_client\x.aspx`).
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { splitCsvLine } from '../../core/csv.js';
 import { shippedDir } from '../shipped.js';
 
 export const INDICATOR_TYPES = ['sha256', 'sha1', 'md5', 'ip', 'user-agent', 'file-path', 'file-name'] as const;
@@ -74,29 +75,6 @@ function guessType(v: string): IndicatorType | undefined {
   return undefined;
 }
 
-/** Splits one CSV line (RFC 4180 quoting). */
-export function csvFields(line: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cur += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      out.push(cur);
-      cur = '';
-    } else cur += c;
-  }
-  out.push(cur);
-  return out;
-}
-
 const VALUE_COLUMNS = ['indicator', 'value', 'ioc', 'observable', 'sha256', 'hash', 'ip'];
 const TYPE_COLUMNS = ['type', 'indicator_type', 'ioc_type', 'kind'];
 const SOURCE_COLUMNS = ['source', 'reference', 'feed'];
@@ -117,7 +95,7 @@ export function parseIndicators(text: string, file: string): IndicatorParse {
     if (errors.length < 20) errors.push(`${file}:${i + 1}: ${msg}`);
   };
   const first = lines.findIndex((l) => l.trim() && !l.startsWith('#'));
-  const header = first >= 0 ? csvFields(lines[first]!).map((h) => h.trim().toLowerCase()) : [];
+  const header = first >= 0 ? splitCsvLine(lines[first]!).values.map((h) => h.trim().toLowerCase()) : [];
   const col = (names: string[]) => header.findIndex((h) => names.includes(h));
   const valueCol = col(VALUE_COLUMNS);
   if (header.length > 1 && valueCol >= 0) {
@@ -128,7 +106,7 @@ export function parseIndicators(text: string, file: string): IndicatorParse {
     for (let i = first + 1; i < lines.length; i++) {
       const line = lines[i]!;
       if (!line.trim() || line.startsWith('#')) continue;
-      const f = csvFields(line);
+      const f = splitCsvLine(line).values;
       const raw = (f[valueCol] ?? '').trim();
       const typeName = typeCol >= 0 ? (f[typeCol] ?? '').trim().toLowerCase() : '';
       const type = typeCol >= 0 ? TYPE_ALIASES[typeName] : (fixedType ?? guessType(raw));

@@ -8,7 +8,7 @@ import type { LogEvent, SourceKind, WebRequest } from '../../core/types.js';
 import { ParsedEvent } from '../event.js';
 import type { ScanResult } from '../line-scanner.js';
 import type { FileParser, Head, LogParser, ParseContext, Sniff } from '../types.js';
-import { splitCsvLine } from './csv.js';
+import { splitCsvLine } from '../../core/csv.js';
 
 interface LogTypeRule {
   /** Matches the `#Log-type:` value. */

@@ -1,5 +1,5 @@
-// One CSV record per physical line, as Exchange writes them: comma-separated, fields that contain
-// commas or quotes are wrapped in double quotes with inner quotes doubled.
+// One CSV record per physical line (RFC 4180 quoting, as Exchange writes its logs and as indicator
+// feeds are written): fields that contain commas or quotes are wrapped in double quotes, inner quotes doubled.
 
 export interface CsvLine {
   values: string[];
