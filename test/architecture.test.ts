@@ -21,9 +21,10 @@ const ALLOWED: Record<string, string[]> = {
   detect: ['core', 'detect'],
   correlate: ['core', 'correlate'],
   report: ['core', 'report'],
-  pipeline: ['core', 'sources', 'parsers', 'detect', 'correlate', 'pipeline'],
+  exposure: ['core', 'exposure'],
+  pipeline: ['core', 'sources', 'parsers', 'detect', 'correlate', 'exposure', 'pipeline'],
   collect: ['core', 'collect'],
-  cli: ['core', 'pipeline', 'report', 'collect', 'cli'],
+  cli: ['core', 'pipeline', 'report', 'collect', 'exposure', 'cli'],
 };
 
 function tsFiles(dir: string): string[] {

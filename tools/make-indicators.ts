@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { splitCsvLine } from '../src/core/csv.js';
+import { csvRecords } from '../src/core/csv.js';
 import { parseIndicators } from '../src/detect/ioc/indicators.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -19,9 +19,7 @@ function csv(v: string): string {
 
 /** Rows of a CSV file as objects by header name. */
 function rows(file: string): Record<string, string>[] {
-  const lines = readFileSync(path.join(dir, file), 'utf8').replace(/^\uFEFF/, '').split(/\r?\n/).filter((l) => l.trim());
-  const head = splitCsvLine(lines[0]!).values;
-  return lines.slice(1).map((l) => Object.fromEntries(splitCsvLine(l).values.map((v, i) => [head[i] ?? `c${i}`, v])));
+  return csvRecords(readFileSync(path.join(dir, file), 'utf8'));
 }
 
 const outRows: string[][] = [];

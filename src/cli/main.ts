@@ -3,6 +3,7 @@
 import { ExhuntError, UsageError } from '../core/errors.js';
 import { TOOL_VERSION } from '../core/version.js';
 import { terminalSafe } from '../report/sanitize.js';
+import { BUILD_HELP, buildCommand } from './commands/build.js';
 import { COLLECT_HELP, collectCommand } from './commands/collect.js';
 import { EVTX_HELP, evtxCommand } from './commands/evtx.js';
 import { HUNT_HELP, huntCommand } from './commands/hunt.js';
@@ -23,6 +24,7 @@ const COMMANDS: readonly Command[] = [
   { name: 'evtx', summary: 'dump Windows event logs (.evtx) as JSON lines, JSON or XML', run: evtxCommand, help: EVTX_HELP },
   { name: 'scan-files', summary: 'sweep files only: web shells (YARA), known-bad hashes, dumps, staged archives', run: scanFilesCommand, help: SCAN_FILES_HELP },
   { name: 'rules', summary: 'rules lint: check Sigma rules and say why any cannot run', run: rulesCommand, help: RULES_HELP },
+  { name: 'build', summary: 'an Exchange build number → product, CU, SU, support and open CVEs (offline)', run: buildCommand, help: BUILD_HELP },
   { name: 'collect', summary: 'on the Exchange server: gather logs, web folders and event logs into a triage zip', run: collectCommand, help: COLLECT_HELP },
 ];
 

@@ -55,3 +55,11 @@ export function splitCsvLine(line: string): CsvLine {
     }
   }
 }
+
+/** The records of a small CSV text (header line first) as objects keyed by the header's names. */
+export function csvRecords(text: string): Record<string, string>[] {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).filter((l) => l.trim() !== '');
+  if (lines.length === 0) return [];
+  const head = splitCsvLine(lines[0]!).values;
+  return lines.slice(1).map((l) => Object.fromEntries(splitCsvLine(l).values.map((v, i) => [head[i] ?? `c${i}`, v])));
+}

@@ -4,7 +4,7 @@
 // tools/make-allowlist.ts from Microsoft's per-build baselines (microsoft/CSS-Exchange
 // Security/Baselines, MIT); users add builds with --baseline in the same CSV form (hash,version,path).
 import { readFileSync } from 'node:fs';
-import { shippedDir } from '../shipped.js';
+import { shippedDir } from '../../core/shipped.js';
 import { SCRIPT_EXTENSIONS, normaliseInstallRel } from './location.js';
 
 export interface BaselineRow {
@@ -103,7 +103,7 @@ export class WebAllowList {
   /** The list shipped with exhunt: `path<TAB>sha256=build+build;sha256=build…`. */
   static shipped(): WebAllowList {
     const list = new WebAllowList();
-    const text = readFileSync(`${shippedDir('files/data', '.tsv')}/exchange-web-allowlist.tsv`, 'utf8');
+    const text = readFileSync(`${shippedDir('detect/files/data', '.tsv')}/exchange-web-allowlist.tsv`, 'utf8');
     for (const line of text.split('\n')) {
       if (!line || line.startsWith('#')) continue;
       const [installRel, hashes] = line.split('\t');

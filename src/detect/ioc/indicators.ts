@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { splitCsvLine } from '../../core/csv.js';
-import { shippedDir } from '../shipped.js';
+import { shippedDir } from '../../core/shipped.js';
 
 export const INDICATOR_TYPES = ['sha256', 'sha1', 'md5', 'ip', 'user-agent', 'file-path', 'file-name'] as const;
 export type IndicatorType = (typeof INDICATOR_TYPES)[number];
@@ -143,7 +143,7 @@ export function parseIndicators(text: string, file: string): IndicatorParse {
 
 /** The indicators shipped with exhunt. */
 export function shippedIndicators(): Indicator[] {
-  const file = `${shippedDir('ioc/data', '.csv')}/indicators.csv`;
+  const file = `${shippedDir('detect/ioc/data', '.csv')}/indicators.csv`;
   const parsed = parseIndicators(readFileSync(file, 'utf8'), 'indicators.csv');
   if (parsed.errors.length > 0) throw new Error(`shipped indicators: ${parsed.errors[0]}`);
   return parsed.indicators;

@@ -2,7 +2,7 @@
 // rule's `logsource` selects (per source kind, by channel / event id / provider) and how Sigma field
 // names become the log's own. No log source is special-cased in code.
 import { readFileSync, readdirSync } from 'node:fs';
-import { shippedDir } from '../shipped.js';
+import { shippedDir } from '../../core/shipped.js';
 import { parse } from 'yaml';
 import type { SourceKind } from '../../core/types.js';
 
@@ -106,7 +106,7 @@ let builtIn: MappingEntry[] | undefined;
 /** The shipped mappings, read once per thread. */
 export function builtInMappings(): MappingEntry[] {
   if (!builtIn) {
-    const dir = shippedDir('sigma/mappings', '.yaml');
+    const dir = shippedDir('detect/sigma/mappings', '.yaml');
     builtIn = readdirSync(dir)
       .filter((f) => f.endsWith('.yaml'))
       .sort()

@@ -2,13 +2,13 @@
 // folders (--yara), searched recursively for .yar/.yara files in name order.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { shippedDir } from '../shipped.js';
+import { shippedDir } from '../../core/shipped.js';
 import type { YaraSource } from './engine.js';
 
 const RULE_FILE = /\.(yar|yara)$/i;
 
 export function builtinYaraSources(): YaraSource[] {
-  const dir = shippedDir('yara/rules', '.yar');
+  const dir = shippedDir('detect/yara/rules', '.yar');
   return readdirSync(dir)
     .filter((f) => RULE_FILE.test(f))
     .sort()

@@ -4,25 +4,9 @@
 import type { Finding, Report, Severity } from '../../core/types.js';
 import { SEVERITIES } from '../../core/types.js';
 import { sourceName } from '../../core/source-names.js';
+import { type Style, paint } from '../paint.js';
 import { terminalSafe } from '../sanitize.js';
 import type { RenderOptions, ReportWriter } from './types.js';
-
-const CODES = {
-  bold: [1, 22],
-  dim: [2, 22],
-  red: [31, 39],
-  green: [32, 39],
-  yellow: [33, 39],
-  magenta: [35, 39],
-  cyan: [36, 39],
-  inverse: [7, 27],
-} as const;
-type Style = keyof typeof CODES;
-
-function paint(on: boolean, styles: Style[], s: string): string {
-  if (!on) return s;
-  return styles.reduce((acc, st) => `\x1b[${CODES[st][0]}m${acc}\x1b[${CODES[st][1]}m`, s);
-}
 
 const SEVERITY_STYLE: Record<Severity, Style[]> = {
   critical: ['red', 'bold'],
