@@ -4,20 +4,11 @@
 // below each. Only these attributes matter, so a tag scan is enough: no XML parser to trust with
 // a file an intruder may have edited.
 
+import { decodeXmlText } from '../core/xml-tags.js';
+
 const COMMENT = /<!--[\s\S]*?-->/g;
 const LOG_TAG = /<(logFile|centralW3CLogFile)\b([^>]*)>/gi;
 const DIRECTORY_ATTR = /\bdirectory\s*=\s*(?:"([^"]*)"|'([^']*)')/i;
-
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-
-function decodeXmlText(s: string): string {
-  return s.replace(/&(#x[0-9a-f]+|#\d+|amp|lt|gt|quot|apos);/gi, (whole, ent: string) => {
-    const e = ent.toLowerCase();
-    if (!e.startsWith('#')) return ENTITIES[e] ?? whole;
-    const code = e.startsWith('#x') ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
-    return code <= 0x10ffff ? String.fromCodePoint(code) : whole;
-  });
-}
 
 /** The log directories named in applicationHost.config, unexpanded (`%SystemDrive%\…`), each once, in file order. */
 export function iisLogDirectories(xml: string): string[] {
