@@ -6,4 +6,6 @@ export const EXIT = {
   findings: 1,
   /** Bad command line, an input that cannot be opened, no readable log in it, or an unexpected failure. */
   error: 2,
+  /** Stopped by Ctrl-C; the results so far were written (scan). */
+  interrupted: 130,
 } as const;
