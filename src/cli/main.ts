@@ -7,7 +7,9 @@ import { BUILD_HELP, buildCommand } from './commands/build.js';
 import { COLLECT_HELP, collectCommand } from './commands/collect.js';
 import { EVTX_HELP, evtxCommand } from './commands/evtx.js';
 import { HUNT_HELP, huntCommand } from './commands/hunt.js';
+import { MITIGATE_HELP, mitigateCommand } from './commands/mitigate.js';
 import { RULES_HELP, rulesCommand } from './commands/rules.js';
+import { SCAN_HELP, scanCommand } from './commands/scan.js';
 import { SCAN_FILES_HELP, scanFilesCommand } from './commands/scan-files.js';
 import { EXIT } from './exit-codes.js';
 import type { Io } from './io.js';
@@ -25,6 +27,8 @@ const COMMANDS: readonly Command[] = [
   { name: 'scan-files', summary: 'sweep files only: web shells (YARA), known-bad hashes, dumps, staged archives', run: scanFilesCommand, help: SCAN_FILES_HELP },
   { name: 'rules', summary: 'rules lint: check Sigma rules and say why any cannot run', run: rulesCommand, help: RULES_HELP },
   { name: 'build', summary: 'an Exchange build number → product, CU, SU, support and open CVEs (offline)', run: buildCommand, help: BUILD_HELP },
+  { name: 'scan', summary: 'remote, non-intrusive check of Exchange servers in your scope: build and open CVEs', run: scanCommand, help: SCAN_HELP },
+  { name: 'mitigate', summary: 'print Microsoft\'s interim IIS URL Rewrite mitigation for a CVE, with apply and rollback steps', run: mitigateCommand, help: MITIGATE_HELP },
   { name: 'collect', summary: 'on the Exchange server: gather logs, web folders and event logs into a triage zip', run: collectCommand, help: COLLECT_HELP },
 ];
 
@@ -36,7 +40,8 @@ Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join('\n')}
 
 Run "exhunt <command> --help" for a command's options; "exhunt hunt --demo" for a demonstration.
-Exit codes: 0 nothing found at the threshold, 1 findings, 2 usage or input error.
+Exit codes: 0 nothing found at the threshold, 1 findings, 2 usage or input error (scan: 130 after
+Ctrl-C, with the results so far; each command's --help has its own).
 `;
 
 export async function main(argv: string[], io: Io): Promise<number> {

@@ -263,6 +263,59 @@ export interface ReportOptions {
   minSeverity: Severity;
 }
 
+/** A build of the server, as the `#Version:` header of its Exchange logs gives it. */
+export interface ExposureBuild {
+  build: string;
+  /** Earliest and latest `#Date:` of the logs written by this build. */
+  firstSeen: string | null;
+  lastSeen: string | null;
+  files: number;
+  /** One of those logs (path in the collection). */
+  example: string;
+}
+
+/** An interim URL Rewrite mitigation (EOMT, EOMTv2) found in collected IIS configuration. */
+export interface ExposureMitigation {
+  id: string;
+  title: string;
+  /** CVEs whose exploitation it blocks. */
+  cves: string[];
+  file: string;
+  location?: string;
+  /** Every rule present and effective. */
+  complete: boolean;
+  problems: string[];
+  /** The configuration file's modification time: the mitigation is in place at least since then. */
+  since: string | null;
+}
+
+export interface ExposureCve {
+  id: string;
+  name: string;
+  fixedIn: string;
+  kb: string;
+  condition?: string;
+  /** Id of a complete mitigation found in the collection that blocks it. */
+  mitigatedBy?: string;
+}
+
+/**
+ * Was the server open? From the newest build its logs show and the mitigations in its IIS
+ * configuration. `mitigated`: open CVEs, every one blocked by a complete interim mitigation.
+ */
+export interface ReportExposure {
+  build: string | null;
+  product: string | null;
+  cu: string | null;
+  su: string | null;
+  supported: boolean | null;
+  cves: ExposureCve[];
+  verdict: 'patched' | 'vulnerable' | 'mitigated' | 'outdated-unsupported' | 'unknown';
+  summary: string;
+  builds: ExposureBuild[];
+  mitigations: ExposureMitigation[];
+}
+
 export interface Report {
   schemaVersion: string;
   tool: { name: 'exhunt'; version: string };
@@ -275,6 +328,8 @@ export interface Report {
   errors: ReportError[];
   skipped: Skipped[];
   stats: ReportStats;
+  /** Present when the collection shows the server's build or holds IIS configuration (schema 1.4). */
+  exposure?: ReportExposure;
 }
 
 export function severityRank(s: Severity): number {

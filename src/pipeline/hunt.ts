@@ -5,7 +5,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { type Clock, isoTime, systemClock } from '../core/clock.js';
 import { ERROR_CODES, InputError } from '../core/errors.js';
-import type { Coverage, FileCoverage, Finding, Report, ReportError, Severity, Skipped, SourceCoverage } from '../core/types.js';
+import type { Coverage, FileCoverage, Finding, Report, ReportError, ReportExposure, Severity, Skipped, SourceCoverage } from '../core/types.js';
 import { severityRank } from '../core/types.js';
 import { SCHEMA_VERSION, TOOL_VERSION } from '../core/version.js';
 import { computeVerdict } from '../correlate/verdict.js';
@@ -16,6 +16,7 @@ import { type ScanInit, createScanEnv } from './env.js';
 import { runInWorkers } from './pool.js';
 import { type FileResult, processFile } from './process-file.js';
 import { SigmaRun } from './sigma-run.js';
+import { collectionExposure } from './exposure.js';
 import { type SweepOptions, SweepRun } from './sweep.js';
 import { ZipReaderCache } from '../sources/zip.js';
 import type { FileRef } from '../sources/types.js';
@@ -207,11 +208,22 @@ export async function hunt(opts: HuntOptions): Promise<Report> {
     sweep.judge(acc.findings(), acc);
   }
 
+  const exposureZips = new ZipReaderCache();
+  let exposure: ReportExposure | undefined;
+  try {
+    exposure = await collectionExposure([...new Set([...discovery.files, ...(sweep ? notLogs : [])])], exposureZips, (r) => r.rel, clock.now());
+  } finally {
+    await exposureZips.close();
+  }
+
   for (const [rule, n] of Object.entries(acc.droppedRecords())) {
     reportError({ input: 0, file: '', code: ERROR_CODES.limit, message: `rule ${rule} matched more distinct subjects than a report can list; ${n} further records were counted out` });
   }
 
-  const all = acc.findings();
+  // A configuration file changed during the intrusion only to add a Microsoft mitigation is the
+  // defender's change, not the intruder's: that finding is dropped (the exposure section shows it).
+  const mitigationFiles = new Set((exposure?.mitigations ?? []).filter((m) => m.complete).map((m) => m.file));
+  const all = acc.findings().filter((f) => !(f.rule === 'file-changed-during-intrusion' && f.file && mitigationFiles.has(f.file.path) && (f.details['reason'] ?? []).length <= 1));
   const min = opts.minSeverity ?? 'low';
   const findings: Finding[] = all.filter((f) => severityRank(f.severity) >= severityRank(min));
   coverageFiles.sort(cmpLoc);
@@ -238,5 +250,6 @@ export async function hunt(opts: HuntOptions): Promise<Report> {
       ...(sigma ? { sigmaRules: sigma.stats() } : {}),
       ...(sweep ? { sweep: sweep.stats() } : {}),
     },
+    ...(exposure ? { exposure } : {}),
   };
 }

@@ -93,6 +93,19 @@ function renderFinding(f: Finding, n: number, o: RenderOptions): string[] {
   return lines;
 }
 
+/** Was the server open: the build its logs show, its open CVEs, mitigations found. */
+function exposureLines(report: Report, w: number): string[] {
+  const e = report.exposure!;
+  const out = ['', ...wrap(`Exposure: ${e.summary}`, w, '')];
+  if (e.builds.length > 1) out.push(...wrap(`Builds in the logs: ${e.builds.map((b) => `${b.build} (${minute(b.firstSeen ?? undefined)} → ${minute(b.lastSeen ?? undefined)})`).join(', ')}`, w, '  '));
+  const open = e.cves.filter((c) => c.condition === undefined);
+  if (open.length > 0 && e.mitigations.length > 0) out.push(...wrap(`Open: ${open.map((c) => `${c.id}${c.mitigatedBy ? ` (mitigated: ${c.mitigatedBy})` : ''}`).join(', ')}`, w, '  '));
+  for (const m of e.mitigations) {
+    out.push(...wrap(`${m.complete ? 'Mitigation in place' : 'Mitigation incomplete'}: ${m.title} in ${m.file}${m.since ? ` (file time ${minute(m.since)} UTC)` : ''}${m.problems.length > 0 ? ` — ${m.problems.join('; ')}` : ''}`, w, '  '));
+  }
+  return out.map(terminalSafe);
+}
+
 function render(report: Report, o: RenderOptions): string {
   const w = Math.max(60, o.width);
   const out: string[] = [];
@@ -119,6 +132,7 @@ function render(report: Report, o: RenderOptions): string {
     out.push(...wrap(`Files swept: ${n(sw.files, 'file')}, ${bytesText(sw.bytes)} (hashes, heuristics; ${yara})`, w, ''));
   }
   for (const g of v.gaps) out.push(...wrap(g, w, '').map((l) => paint(o.color, ['yellow'], l)));
+  if (report.exposure) out.push(...exposureLines(report, w));
 
   for (const sev of [...SEVERITIES].reverse()) {
     const group = report.findings.filter((f) => f.severity === sev);
