@@ -57,11 +57,14 @@ try {
   if (nmap.status !== 0) {
     console.log('nmap not installed (apt-get install nmap): no ratio');
   } else {
-    const ports = hosts.filter((h) => h.style !== 'closed').map((h) => h.port).join(',');
+    // nmap's service probes take seconds per port: it gets the first 200 open ports, and hosts/s are compared.
+    const sample = hosts.filter((h) => h.style !== 'closed').slice(0, 200);
+    const ports = sample.map((h) => h.port).join(',');
     const ref = await timed('nmap', ['-Pn', '-sT', '-sV', '--version-light', '-n', '-T5', '--max-retries', '1', '-p', ports, '127.0.0.1', '--script', 'http-headers', '--script-args', 'path=/owa/', '-oX', '-']);
     const refSecs = ref.ms / 1000;
-    console.log(`nmap -sT -sV --version-light --script http-headers (service probes + 1 GET per open port): ${refSecs.toFixed(2)} s · ${(n / refSecs).toFixed(0)} hosts/s`);
-    console.log(`ratio (nmap time / exhunt time, higher is better for exhunt): ${(refSecs / secs).toFixed(2)}×`);
+    const refRate = sample.length / refSecs;
+    console.log(`nmap -sT -sV --version-light --script http-headers on ${sample.length} hosts (service probes + 1 GET per port): ${refSecs.toFixed(2)} s · ${refRate.toFixed(1)} hosts/s`);
+    console.log(`ratio (exhunt hosts/s / nmap hosts/s): ${(n / secs / refRate).toFixed(1)}×`);
   }
 } finally {
   fleet.kill('SIGTERM');
