@@ -13,3 +13,10 @@ export function parseCommandLine<O extends Options>(argv: string[], options: O):
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
 }
+
+/** A whole-number option value of at least `min`. */
+export function wholeNumber(flag: string, v: string, min = 1): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag}: expected a whole number ≥ ${min}, got "${v}"`);
+  return n;
+}

@@ -161,7 +161,7 @@ function names(cves: readonly OpenCve[]): string {
   return groups.length > 4 ? `${groups.slice(0, 4).join(', ')}…` : groups.join(', ');
 }
 
-function summaryOf(a: Omit<BuildAssessment, 'summary'>): string {
+function summaryOf(a: Omit<BuildAssessment, 'summary'>, tracked: number): string {
   const what = `${a.product} ${a.cu}${a.su ? ` ${a.su}` : ''} (${a.build})`;
   const hard = a.cves.filter((c) => c.condition === undefined);
   const eol = a.supported ? '' : ` ${a.product} is out of support since ${a.supportEnds}.`;
@@ -173,7 +173,7 @@ function summaryOf(a: Omit<BuildAssessment, 'summary'>): string {
     case 'unknown':
       return `DEPENDS ON THE SECURITY UPDATE: ${what} is open to ${names(a.suDependent)} unless a later security update is installed; read the full build (ExSetup.exe FileVersion).`;
     default:
-      return `PATCHED: ${what} has no open CVE among the ${trackedCves().length} exhunt tracks.`;
+      return `PATCHED: ${what} has no open CVE among the ${tracked} exhunt tracks.`;
   }
 }
 
@@ -234,5 +234,5 @@ export function assessBuild(input: string, opts: AssessOptions = {}): BuildAsses
   }
   const verdict = verdictOf(base.cves, supported, base.suDependent.some((c) => c.condition === undefined));
   const partial = { ...base, verdict };
-  return { ...partial, summary: summaryOf(partial) };
+  return { ...partial, summary: summaryOf(partial, trackedCves(db).length) };
 }

@@ -5,7 +5,7 @@ import { SEVERITIES, type Severity, isSeverity, severityRank } from '../../core/
 import { hunt, type Progress } from '../../pipeline/hunt.js';
 import { WRITERS, writerById } from '../../report/registry.js';
 import { terminalSafe } from '../../report/sanitize.js';
-import { parseCommandLine } from '../args.js';
+import { parseCommandLine, wholeNumber } from '../args.js';
 import { checkRulePaths, readPlaceholders } from './rules.js';
 import { EXIT } from '../exit-codes.js';
 import { type Io, colorWanted } from '../io.js';
@@ -89,12 +89,6 @@ function yaraEngineOption(v: string): 'native' | 'wasm' {
   return v;
 }
 
-function positiveInt(flag: string, v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag}: expected a whole number ≥ 1, got "${v}"`);
-  return n;
-}
-
 function progressLine(p: Progress, startMs: number): string {
   const secs = Math.max(0.001, (Date.now() - startMs) / 1000);
   const mb = p.bytesDone / 1024 ** 2;
@@ -156,7 +150,7 @@ export async function huntCommand(argv: string[], io: Io, filesOnly = false): Pr
     if (limits.maxLineBytes < 4096 || limits.maxLineBytes > 256 * 1024 ** 2) throw new UsageError('--max-line-bytes: expected a size from 4K to 256M');
   }
   if (o['max-unzipped'] !== undefined) limits.maxZipTotalBytes = parseSize('--max-unzipped', o['max-unzipped']);
-  if (o['max-zip-ratio'] !== undefined) limits.maxZipRatio = positiveInt('--max-zip-ratio', o['max-zip-ratio']);
+  if (o['max-zip-ratio'] !== undefined) limits.maxZipRatio = wholeNumber('--max-zip-ratio', o['max-zip-ratio']);
 
   if (o.sigma) checkRulePaths('--sigma', o.sigma);
   const showProgress = !o.quiet && io.stderr.isTTY === true;
@@ -177,7 +171,7 @@ export async function huntCommand(argv: string[], io: Io, filesOnly = false): Pr
     since,
     until,
     minSeverity,
-    threads: o.threads !== undefined ? positiveInt('--threads', o.threads) : undefined,
+    threads: o.threads !== undefined ? wholeNumber('--threads', o.threads) : undefined,
     limits,
     skipRecovered: o['no-recovered'] === true,
     sigma: o.sigma ? { paths: o.sigma, placeholders: readPlaceholders(o['sigma-config']) } : undefined,

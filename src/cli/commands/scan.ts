@@ -8,7 +8,7 @@ import { type Target, expandTarget } from '../../exposure/scan/targets.js';
 import { TOOL_VERSION } from '../../core/version.js';
 import { paint } from '../../report/paint.js';
 import { csvCell, jsonSafe, terminalSafe } from '../../report/sanitize.js';
-import { parseCommandLine } from '../args.js';
+import { parseCommandLine, wholeNumber } from '../args.js';
 import { EXIT } from '../exit-codes.js';
 import { type Io, type OutStream, colorWanted } from '../io.js';
 import { parseTime } from './hunt.js';
@@ -69,13 +69,7 @@ function listOrFile(flag: string, values: readonly string[]): string[] {
   });
 }
 
-function count(flag: string, v: string, min: number): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag}: expected a whole number ≥ ${min}, got "${v}"`);
-  return n;
-}
-
-export function parseDuration(flag: string, v: string): number {
+function parseDuration(flag: string, v: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(v.trim());
   if (!m) throw new UsageError(`${flag}: expected a duration such as 10s, 1500ms or 2m, got "${v}"`);
   const n = Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000);
@@ -140,8 +134,8 @@ export async function scanCommand(argv: string[], io: Io): Promise<number> {
   if (!o.scope || o.scope.length === 0) throw new UsageError('scan: --scope is required: list the addresses, ranges or host names you are authorised to scan');
   if (!['console', 'json', 'jsonl', 'csv'].includes(o.format)) throw new UsageError(`--format: expected console, json, jsonl or csv, got "${o.format}"`);
   const scope = new Scope(listOrFile('--scope', o.scope));
-  const maxHosts = count('--max-hosts', o['max-hosts'], 1);
-  const defaults = { tls: !o.http, ...(o.port ? { port: count('--port', o.port, 1) } : {}) };
+  const maxHosts = wholeNumber('--max-hosts', o['max-hosts'], 1);
+  const defaults = { tls: !o.http, ...(o.port ? { port: wholeNumber('--port', o.port, 1) } : {}) };
   const targets: Target[] = [];
   for (const spec of listOrFile('target', positionals)) {
     for (const t of expandTarget(spec, defaults, maxHosts)) {
@@ -164,10 +158,10 @@ export async function scanCommand(argv: string[], io: Io): Promise<number> {
   try {
     result = await scanTargets(targets, {
       scope,
-      concurrency: count('--concurrency', o.concurrency, 1),
-      rate: count('--rate', o.rate, 0),
+      concurrency: wholeNumber('--concurrency', o.concurrency, 1),
+      rate: wholeNumber('--rate', o.rate, 0),
       timeoutMs: parseDuration('--timeout', o.timeout),
-      retries: count('--retries', o.retries, 0),
+      retries: wholeNumber('--retries', o.retries, 0),
       now,
       signal: controller.signal,
       onHost: (h, done, total) => {

@@ -5,6 +5,7 @@
 import { lookup } from 'node:dns/promises';
 import { setMaxListeners } from 'node:events';
 import { isIP } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
 import { ExhuntError, errorMessage } from '../../core/errors.js';
 import { type OpenCve, type Verdict, assessBuild } from '../assess.js';
 import { type BuildSource, EXPORT_TOOL_PATH, buildFromExportTool, buildFromOwaHeader, buildFromOwaPaths, exchangeSigns } from './fingerprint.js';
@@ -72,17 +73,9 @@ class RateLimiter {
   }
 }
 
+/** Waits, or stops waiting when the scan is aborted. */
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
+  return delay(ms, undefined, signal ? { signal } : {}).catch(() => undefined);
 }
 
 async function defaultResolve(name: string): Promise<string[]> {
