@@ -183,6 +183,19 @@ export async function hunt(opts: HuntOptions): Promise<Report> {
 
   sigma?.finish(acc, reportError);
 
+  // Before the sweep is judged: a configuration file that holds a complete Microsoft mitigation was
+  // changed by the defender, not the intruder.
+  const exposureRefs = [...new Set([...discovery.files, ...(sweep ? notLogs : [])])];
+  const exposureZips = new ZipReaderCache();
+  let exposure: ReportExposure | undefined;
+  try {
+    exposure = await collectionExposure(exposureRefs, exposureZips, (r) => r.rel, clock.now());
+  } finally {
+    await exposureZips.close();
+  }
+  const mitigated = new Set((exposure?.mitigations ?? []).filter((m) => m.complete).map((m) => m.file));
+  const defenderChanges = new Set(exposureRefs.filter((r) => mitigated.has(r.rel)).map((r) => `${r.input}\0${r.rel}`));
+
   if (sweep) {
     const refs = [...notLogs, ...discovery.containers].sort((a, b) => a.input - b.input || (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
     const swept: Progress = { phase: 'files', filesDone: 0, files: refs.length, bytesDone: 0, bytes: refs.reduce((n, f) => n + f.size, 0) };
@@ -205,25 +218,14 @@ export async function hunt(opts: HuntOptions): Promise<Report> {
     } finally {
       await zips.close();
     }
-    sweep.judge(acc.findings(), acc);
-  }
-
-  const exposureZips = new ZipReaderCache();
-  let exposure: ReportExposure | undefined;
-  try {
-    exposure = await collectionExposure([...new Set([...discovery.files, ...(sweep ? notLogs : [])])], exposureZips, (r) => r.rel, clock.now());
-  } finally {
-    await exposureZips.close();
+    sweep.judge(acc.findings(), acc, defenderChanges);
   }
 
   for (const [rule, n] of Object.entries(acc.droppedRecords())) {
     reportError({ input: 0, file: '', code: ERROR_CODES.limit, message: `rule ${rule} matched more distinct subjects than a report can list; ${n} further records were counted out` });
   }
 
-  // A configuration file changed during the intrusion only to add a Microsoft mitigation is the
-  // defender's change, not the intruder's: that finding is dropped (the exposure section shows it).
-  const mitigationFiles = new Set((exposure?.mitigations ?? []).filter((m) => m.complete).map((m) => m.file));
-  const all = acc.findings().filter((f) => !(f.rule === 'file-changed-during-intrusion' && f.file && mitigationFiles.has(f.file.path) && (f.details['reason'] ?? []).length <= 1));
+  const all = acc.findings();
   const min = opts.minSeverity ?? 'low';
   const findings: Finding[] = all.filter((f) => severityRank(f.severity) >= severityRank(min));
   coverageFiles.sort(cmpLoc);

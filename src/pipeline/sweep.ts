@@ -239,9 +239,9 @@ export class SweepRun {
   }
 
   /** Judges every swept file against the allow-list, the indicators and the log findings. */
-  judge(logFindings: readonly Finding[], acc: FindingAccumulator): void {
+  judge(logFindings: readonly Finding[], acc: FindingAccumulator, defenderChanges?: ReadonlySet<string>): void {
     const swept = [...this.swept].sort((a, b) => a.input - b.input || (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
-    new FileJudge(swept, { allow: this.allow, indicators: this.indicatorSet, vdirs: this.vdirs, logFindings }).run(acc);
+    new FileJudge(swept, { allow: this.allow, indicators: this.indicatorSet, vdirs: this.vdirs, logFindings, ...(defenderChanges ? { defenderChanges } : {}) }).run(acc);
   }
 
   stats(): SweepStats {

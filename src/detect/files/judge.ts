@@ -41,6 +41,11 @@ export interface JudgeContext {
   vdirs: VdirPaths;
   /** Findings from the logs: they set the intrusion window and name files. */
   logFindings: readonly Finding[];
+  /**
+   * Files (input index, NUL, rel) whose change is known to be the defender's: a configuration file
+   * holding a complete Microsoft mitigation. Their time inside the window means nothing.
+   */
+  defenderChanges?: ReadonlySet<string>;
 }
 
 interface Reason {
@@ -245,7 +250,7 @@ export class FileJudge {
       add(FILE_RULES.stagedArchive, severity, severityRank(severity) >= severityRank('high') ? 'compromise' : 'info', why.join('; '));
     }
 
-    if ((web || loc.area === 'aspnet-temp') && this.inWindow(f)) add(FILE_RULES.changedInWindow, 'medium', 'attempt', `modified ${isoTime(f.mtimeMs!)}, inside the intrusion window`);
+    if ((web || loc.area === 'aspnet-temp') && this.inWindow(f) && !this.ctx.defenderChanges?.has(`${f.input}\0${f.rel}`)) add(FILE_RULES.changedInWindow, 'medium', 'attempt', `modified ${isoTime(f.mtimeMs!)}, inside the intrusion window`);
 
     // Corroboration: the logs name the file (it was requested, written or packed).
     if (out.length > 0 && this.mentioned.has(loc.name) && !archive) {
