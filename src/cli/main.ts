@@ -6,11 +6,14 @@ import { terminalSafe } from '../report/sanitize.js';
 import { BUILD_HELP, buildCommand } from './commands/build.js';
 import { COLLECT_HELP, collectCommand } from './commands/collect.js';
 import { EVTX_HELP, evtxCommand } from './commands/evtx.js';
+import { EXPORT_HELP, exportCommand } from './commands/export.js';
 import { HUNT_HELP, huntCommand } from './commands/hunt.js';
 import { MITIGATE_HELP, mitigateCommand } from './commands/mitigate.js';
+import { REPORT_HELP, reportCommand } from './commands/report.js';
 import { RULES_HELP, rulesCommand } from './commands/rules.js';
 import { SCAN_HELP, scanCommand } from './commands/scan.js';
 import { SCAN_FILES_HELP, scanFilesCommand } from './commands/scan-files.js';
+import { TIMELINE_HELP, timelineCommand } from './commands/timeline.js';
 import { EXIT } from './exit-codes.js';
 import type { Io } from './io.js';
 
@@ -29,6 +32,9 @@ const COMMANDS: readonly Command[] = [
   { name: 'build', summary: 'an Exchange build number → product, CU, SU, support and open CVEs (offline)', run: buildCommand, help: BUILD_HELP },
   { name: 'scan', summary: 'remote, non-intrusive check of Exchange servers in your scope: build and open CVEs', run: scanCommand, help: SCAN_HELP },
   { name: 'mitigate', summary: 'print Microsoft\'s interim IIS URL Rewrite mitigation for a CVE, with apply and rollback steps', run: mitigateCommand, help: MITIGATE_HELP },
+  { name: 'timeline', summary: 'the attack timeline (findings, attacker context, file times) as Timesketch CSV or JSONL', run: timelineCommand, help: TIMELINE_HELP },
+  { name: 'report', summary: 'render a saved JSON report again: HTML for people, timeline, CSV…', run: reportCommand, help: REPORT_HELP },
+  { name: 'export', summary: 'export what a hunt observed as a STIX 2.1 bundle (observed data, indicators, sightings)', run: exportCommand, help: EXPORT_HELP },
   { name: 'collect', summary: 'on the Exchange server: gather logs, web folders and event logs into a triage zip', run: collectCommand, help: COLLECT_HELP },
 ];
 

@@ -316,6 +316,92 @@ export interface ReportExposure {
   mitigations: ExposureMitigation[];
 }
 
+/**
+ * The steps of an Exchange intrusion, in the order they usually unfold: reconnaissance, the exploit,
+ * a web shell, commands run through it, mail read or exported, credentials taken, data packed and
+ * carried off, tracks covered.
+ */
+export const PHASES = ['scan', 'exploit', 'webshell', 'commands', 'mailbox', 'credentials', 'exfiltration', 'cleanup'] as const;
+export type Phase = (typeof PHASES)[number];
+
+export interface IntrusionStep {
+  phase: Phase;
+  first?: string;
+  last?: string;
+  /** Ids of the findings in this step, earliest first. */
+  findings: string[];
+  /** What happened in this step, in words ("web shell used, commands run through a web shell"). */
+  summary: string;
+}
+
+/** Records of different logs that are the same request or the same control-panel session. */
+export interface IntrusionLink {
+  /** `request-id`: HttpProxy RequestId = IIS cafeReqId; `ecp-canary`: msExchEcpCanary in HttpProxy and ECP Server lines; `web-shell`: a file, the requests that used it and the write that created it. */
+  kind: 'request-id' | 'ecp-canary' | 'web-shell';
+  /** The shared value (a request id, a canary, a file name). Attacker-controlled for canaries and names. */
+  value: string;
+  /** The records joined, as `file:line` or `file record N` or `file` (for a swept file). */
+  records: string[];
+  /** Finding ids joined through this link. */
+  findings: string[];
+}
+
+/**
+ * Findings grouped into one attack: the attacker addresses that act together (one wrote the web shell
+ * another used; they share a request, a session or a file) and the host events in their time window.
+ */
+export interface Intrusion {
+  /** Stable: the same findings give the same id. */
+  id: string;
+  title: string;
+  stage: Stage;
+  severity: Severity;
+  ips: string[];
+  firstSeen?: string;
+  lastSeen?: string;
+  /** How the attacker got in, in words (the earliest exploit step), or '' when no exploit is visible. */
+  entry: string;
+  steps: IntrusionStep[];
+  /** Ids of every finding in the intrusion. */
+  findings: string[];
+  /** Web shells involved: URL paths requested and files found. Attacker-controlled. */
+  webShells: string[];
+  userAgents: string[];
+  /** The intrusion told in sentences, in time order. */
+  story: string[];
+  links: IntrusionLink[];
+}
+
+/**
+ * One record from an attacker address (or joined to one through a request id or canary) that no
+ * rule flagged on its own: the context a timeline needs (what else the attacker requested).
+ */
+export interface ContextEvent {
+  time: string;
+  source: SourceKind;
+  ip?: string;
+  /** The record in a few words (`GET /owa/auth/x.aspx → 200`). Attacker-controlled. */
+  summary: string;
+  userAgent?: string;
+  /** HttpProxy RequestId or IIS cafeReqId. */
+  requestId?: string;
+  /** msExchEcpCanary of the control-panel session. */
+  canary?: string;
+  /** Why it is context: the attacker address it came from, or the link that pulled it in. */
+  reason: string;
+  intrusion?: string;
+  evidence: Evidence;
+}
+
+export interface ReportContext {
+  /** The addresses whose every record was gathered. */
+  ips: string[];
+  /** Records kept (earliest first, bounded). */
+  events: ContextEvent[];
+  /** Records found in all; more than `events.length` when the bound was reached. */
+  total: number;
+}
+
 export interface Report {
   schemaVersion: string;
   tool: { name: 'exhunt'; version: string };
@@ -330,6 +416,10 @@ export interface Report {
   stats: ReportStats;
   /** Present when the collection shows the server's build or holds IIS configuration (schema 1.4). */
   exposure?: ReportExposure;
+  /** Findings grouped into attacks (schema 1.5); empty when nothing points to an attacker. */
+  intrusions?: Intrusion[];
+  /** Every other record of the attacker addresses (schema 1.5), present when there were attacker addresses and logs to read. */
+  context?: ReportContext;
 }
 
 export function severityRank(s: Severity): number {

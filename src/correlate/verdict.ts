@@ -1,6 +1,6 @@
 // The verdict at the top of every report: what the findings mean for this server, where the logs
 // reach, which evidence sources are missing, and what to do next — in words a non-expert can act on.
-import type { Coverage, Finding, SourceKind, Verdict, VerdictStatus } from '../core/types.js';
+import type { Coverage, Finding, Intrusion, SourceKind, Verdict, VerdictStatus } from '../core/types.js';
 import { sourceName } from '../core/source-names.js';
 import { severityRank, stageRank } from '../core/types.js';
 
@@ -51,7 +51,7 @@ export interface SweepScope {
   filesOnly: boolean;
 }
 
-export function computeVerdict(findings: readonly Finding[], coverage: Coverage, sweep?: SweepScope): Verdict {
+export function computeVerdict(findings: readonly Finding[], coverage: Coverage, sweep?: SweepScope, intrusions: readonly Intrusion[] = []): Verdict {
   let top = -1;
   for (const f of findings) top = Math.max(top, stageRank(f.stage));
   const topStage = findings.find((f) => stageRank(f.stage) === top)?.stage;
@@ -76,6 +76,8 @@ export function computeVerdict(findings: readonly Finding[], coverage: Coverage,
       const done = findings.filter((f) => f.stage === 'compromise').sort((a, b) => ((a.time ?? '~') < (b.time ?? '~') ? -1 : 1));
       const story = [...new Set(done.map((f) => f.story))];
       summary = `An attack succeeded: ${story.join(', ')}.`;
+      const entries = intrusions.filter((x) => x.stage === 'compromise' && x.entry);
+      if (entries.length > 0) summary += ` Way in: ${entries.map((x) => x.entry).join('; ')}.`;
       break;
     }
     case 'EXPLOITATION ATTEMPTED':

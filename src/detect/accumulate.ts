@@ -9,6 +9,7 @@ import { isoTime } from '../core/clock.js';
 import type { Evidence, FileFacts, Finding, LogEvent, Severity, Stage } from '../core/types.js';
 import { severityRank, stageRank } from '../core/types.js';
 import { GroupLimiter } from './group-limit.js';
+import type { PivotState } from './pivot.js';
 import type { SigmaState } from './sigma/engine.js';
 import type { FindingRule, Hit } from './types.js';
 
@@ -63,6 +64,8 @@ export interface AccumulatorState {
   groups: GroupState[];
   /** Sigma matches kept for correlation rules (see sigma/engine.ts), when Sigma rules run. */
   feed?: SigmaState;
+  /** The pivot pass's records (see pivot.ts). */
+  context?: PivotState;
   /** Records dropped because a rule exceeded GROUPS_PER_RULE, by rule. */
   dropped: Record<string, number>;
 }

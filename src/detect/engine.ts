@@ -2,6 +2,7 @@
 // It also tells the scanner, per source kind, which needles make a line worth parsing.
 import type { LogEvent, SourceKind } from '../core/types.js';
 import { type AccumulatorState, FindingAccumulator } from './accumulate.js';
+import type { PivotCollector } from './pivot.js';
 import type { SigmaEngine } from './sigma/engine.js';
 import type { DetectContext, Detector, FindingRule, Hit } from './types.js';
 
@@ -34,6 +35,8 @@ export class DetectionEngine {
     private readonly ctx: DetectContext = {},
     private readonly window: TimeWindow = {},
     private readonly sigma?: SigmaEngine,
+    /** The pivot pass: gathers the attacker's other records instead of (or beside) detecting. */
+    private readonly pivot?: PivotCollector,
   ) {
     for (const d of detectors) {
       for (const s of d.appliesTo) {
@@ -51,10 +54,13 @@ export class DetectionEngine {
   needlesFor(source: SourceKind): Needles {
     const route = this.bySource.get(source);
     const own: Needles = route ? { literals: route.wants.includes(null) ? [] : [...route.needles], allLines: route.wants.includes(null) } : { literals: [], allLines: false };
+    const more: Needles[] = [];
     const sigma = this.sigma?.needlesFor(source);
-    if (!sigma) return own;
-    const allLines = own.allLines || sigma.allLines;
-    return { literals: allLines ? [] : [...new Set([...own.literals, ...sigma.literals])].sort(), allLines };
+    if (sigma) more.push(sigma);
+    if (this.pivot?.reads(source)) more.push({ literals: this.pivot.needles, allLines: false });
+    if (more.length === 0) return own;
+    const allLines = own.allLines || more.some((n) => n.allLines);
+    return { literals: allLines ? [] : [...new Set([...own.literals, ...more.flatMap((n) => n.literals)])].sort(), allLines };
   }
 
   /** True when the event's time is inside --since/--until (events without a time are kept). */
@@ -72,6 +78,7 @@ export class DetectionEngine {
     const state = this.acc.state();
     this.acc = new FindingAccumulator();
     if (this.sigma) state.feed = this.sigma.drainFeed();
+    if (this.pivot) state.context = this.pivot.drain();
     return state;
   }
 
@@ -82,6 +89,7 @@ export class DetectionEngine {
   inspect(ev: LogEvent): void {
     if (!this.inWindow(ev)) return;
     this.sigma?.inspect(ev, this.sink);
+    this.pivot?.inspect(ev);
     const route = this.bySource.get(ev.source);
     if (!route) return;
     // Each distinct needle is looked up once per record, however many detectors share it.

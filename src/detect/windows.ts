@@ -11,6 +11,9 @@ export const DEFENDER = 'Microsoft-Windows-Windows Defender';
 export const EXCHANGE_CMDLET_LOGS = 'MSExchange CmdletLogs';
 export const EXCHANGE_UM = 'MSExchange Unified Messaging';
 
+/** EVTX data fields that carry a remote address (logons, Sysmon network events, RDP). */
+export const EVTX_ADDRESS_FIELDS = ['IpAddress', 'SourceAddress', 'SourceIp', 'ClientIP', 'DestinationIp', 'Address'];
+
 /** Lower-case file name of a Windows path (`C:\Windows\System32\cmd.exe` → `cmd.exe`). */
 export function exeName(p: string): string {
   return path.win32.basename(p.trim().replace(/^"|"$/g, '')).toLowerCase();

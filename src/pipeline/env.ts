@@ -3,6 +3,7 @@ import type { DetectionEngine } from '../detect/engine.js';
 import { DetectionEngine as Engine } from '../detect/engine.js';
 import type { Indicator } from '../detect/ioc/indicators.js';
 import { iocDetector } from '../detect/ioc/detector.js';
+import { PivotCollector, type PivotSpec } from '../detect/pivot.js';
 import { DETECTORS } from '../detect/registry.js';
 import { SigmaEngine } from '../detect/sigma/engine.js';
 import type { SigmaRuleSet } from '../detect/sigma/ruleset.js';
@@ -26,11 +27,14 @@ export interface ScanInit {
   sigma?: SigmaSetup;
   /** IP and user-agent indicators for the log IOC detector. */
   iocs?: Indicator[];
+  /** The pivot pass: no detection, only the attacker's other records. */
+  pivot?: PivotSpec;
 }
 
 /** `compiled`: the Sigma rules already compiled from `init.sigma` in this thread, if any. */
 export function createEngine(init: ScanInit, compiled?: SigmaRuleSet): DetectionEngine {
   const ctx = init.exchangePath ? { exchangePath: init.exchangePath } : {};
+  if (init.pivot) return new Engine([], ctx, { since: init.since, until: init.until }, undefined, new PivotCollector(init.pivot));
   const sigma = compiled ? new SigmaEngine(compiled) : init.sigma ? sigmaEngine(init.sigma) : undefined;
   const ioc = init.iocs ? iocDetector(init.iocs) : undefined;
   return new Engine(ioc ? [...DETECTORS, ioc] : DETECTORS, ctx, { since: init.since, until: init.until }, sigma);

@@ -5,9 +5,10 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { type Clock, isoTime, systemClock } from '../core/clock.js';
 import { ERROR_CODES, InputError } from '../core/errors.js';
-import type { Coverage, FileCoverage, Finding, Report, ReportError, ReportExposure, Severity, Skipped, SourceCoverage } from '../core/types.js';
+import type { Coverage, FileCoverage, Finding, Report, ReportContext, ReportError, ReportExposure, Severity, Skipped, SourceCoverage } from '../core/types.js';
 import { severityRank } from '../core/types.js';
 import { SCHEMA_VERSION, TOOL_VERSION } from '../core/version.js';
+import { correlate, pivotKeys } from '../correlate/intrusions.js';
 import { computeVerdict } from '../correlate/verdict.js';
 import { FindingAccumulator } from '../detect/accumulate.js';
 import { discoverInputs } from '../sources/discover.js';
@@ -17,13 +18,14 @@ import { runInWorkers } from './pool.js';
 import { type FileResult, processFile } from './process-file.js';
 import { SigmaRun } from './sigma-run.js';
 import { collectionExposure } from './exposure.js';
+import { gatherContext } from './pivot.js';
 import { type SweepOptions, SweepRun } from './sweep.js';
 import { ZipReaderCache } from '../sources/zip.js';
 import type { FileRef } from '../sources/types.js';
 
 export interface Progress {
-  /** `logs` while logs are read, `files` during the file sweep. */
-  phase: 'logs' | 'files';
+  /** `logs` while logs are read, `files` during the file sweep, `context` while the attacker's other records are gathered. */
+  phase: 'logs' | 'files' | 'context';
   filesDone: number;
   files: number;
   bytesDone: number;
@@ -52,6 +54,8 @@ export interface HuntOptions {
   sweep?: SweepOptions | false;
   /** Sweep files only: no log is parsed (exhunt scan-files). */
   filesOnly?: boolean;
+  /** Read the logs again for every record of the attacker's addresses (default true). */
+  pivot?: boolean;
 }
 
 const PARALLEL_THRESHOLD = 64 * 1024 * 1024;
@@ -230,6 +234,18 @@ export async function hunt(opts: HuntOptions): Promise<Report> {
   const findings: Finding[] = all.filter((f) => severityRank(f.severity) >= severityRank(min));
   coverageFiles.sort(cmpLoc);
   const coverage = summariseCoverage(coverageFiles);
+
+  // Correlation: the attacker's other records, then findings grouped into intrusions.
+  const keys = pivotKeys(all, coverage);
+  let context: ReportContext | undefined;
+  if (opts.pivot !== false && coverageFiles.length > 0 && keys.ips.length + keys.requestIds.length + keys.canaries.length > 0) {
+    opts.onProgress?.({ phase: 'context', filesDone: 0, files: coverageFiles.length, bytesDone: 0, bytes: coverageFiles.reduce((n, f) => n + f.bytes, 0) });
+    const evidence = new Set(all.flatMap((f) => f.evidence.map((e) => `${e.input}\0${e.file}\0${e.offset}`)));
+    const logInit: ScanInit = { ...init };
+    context = await gatherContext({ keys, files: discovery.files, coverage, init: logInit, threads, evidence });
+  }
+  const correlation = correlate(all, context?.events ?? [], coverage);
+  if (context) context.events = correlation.context;
   const options: Report['options'] = { minSeverity: min };
   const since = opts.since !== undefined ? isoTime(opts.since) : undefined;
   const until = opts.until !== undefined ? isoTime(opts.until) : undefined;
@@ -243,7 +259,7 @@ export async function hunt(opts: HuntOptions): Promise<Report> {
     inputs: discovery.inputs,
     options,
     coverage,
-    verdict: computeVerdict(all, coverage, sweep ? { files: sweep.stats().files, filesOnly: opts.filesOnly === true } : undefined),
+    verdict: computeVerdict(all, coverage, sweep ? { files: sweep.stats().files, filesOnly: opts.filesOnly === true } : undefined, correlation.intrusions),
     findings,
     errors: errors.sort((a, b) => cmpLoc(a, b) || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0)),
     skipped: (sweep ? skipped.filter((s) => !(s.reason.startsWith('not a log format') || s.reason === 'empty file') || !sweep.read(s.input, s.file)) : skipped).sort(cmpLoc),
@@ -253,5 +269,7 @@ export async function hunt(opts: HuntOptions): Promise<Report> {
       ...(sweep ? { sweep: sweep.stats() } : {}),
     },
     ...(exposure ? { exposure } : {}),
+    intrusions: correlation.intrusions,
+    ...(context ? { context } : {}),
   };
 }

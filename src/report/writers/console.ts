@@ -106,6 +106,22 @@ function exposureLines(report: Report, w: number): string[] {
   return out.map(terminalSafe);
 }
 
+/** Each attack in a few lines: when, from where, how in, which steps. */
+function intrusionLines(report: Report, o: RenderOptions, w: number): string[] {
+  const out: string[] = [];
+  for (const x of report.intrusions ?? []) {
+    out.push('');
+    out.push(paint(o.color, ['bold'], fit(terminalSafe(`ATTACK ${x.title}`), w)));
+    out.push(`  ${when(x.firstSeen)} → ${when(x.lastSeen)}`);
+    if (x.entry) out.push(...wrap(terminalSafe(`Way in: ${x.entry}`), w, '    ', '  '));
+    out.push(...wrap(`Steps: ${x.steps.map((s) => s.phase).join(' → ')}`, w, '    ', '  '));
+    if (x.webShells.length > 0) out.push(...wrap(terminalSafe(`Web shells: ${x.webShells.join(', ')}`), w, '    ', '  '));
+    const context = (report.context?.events ?? []).filter((c) => c.intrusion === x.id).length;
+    if (context > 0) out.push(`  ${context} other record${context === 1 ? '' : 's'} of these addresses (--format timeline lists them)`);
+  }
+  return out;
+}
+
 function render(report: Report, o: RenderOptions): string {
   const w = Math.max(60, o.width);
   const out: string[] = [];
@@ -133,6 +149,7 @@ function render(report: Report, o: RenderOptions): string {
   }
   for (const g of v.gaps) out.push(...wrap(g, w, '').map((l) => paint(o.color, ['yellow'], l)));
   if (report.exposure) out.push(...exposureLines(report, w));
+  out.push(...intrusionLines(report, o, w));
 
   for (const sev of [...SEVERITIES].reverse()) {
     const group = report.findings.filter((f) => f.severity === sev);
