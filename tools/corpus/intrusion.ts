@@ -3,7 +3,7 @@
 // and Volexity's descriptions of HAFNIUM post-exploitation. Addresses are documentation ranges
 // (RFC 5737), not real attackers.
 import { ecpEventData, ecpServerLine } from './formats.js';
-import type { Rng } from './rng.js';
+import { Rng } from './rng.js';
 import type { Org, Protocol, Req } from './traffic.js';
 
 export type Sink = 'iis' | 'httpproxy' | 'ecp' | 'oab' | 'rps-http' | 'rps-cmdlet';
@@ -103,5 +103,16 @@ export function proxyLogonIntrusion(rng: Rng, org: Org): Item[] {
   for (const p of ['/aspnet_client/shell.aspx', '/owa/auth/errorEE.aspx', '/aspnet_client/discover.aspx']) {
     push({ ...shellReq(rng, T('2021-03-07T11:02:13.000Z') + p.length * 1000, p, 'GET', 404, '', undefined), clientIp: SCANNER_IPS[2]!, userAgent: 'Mozilla/5.0 (compatible; Nmap Scripting Engine; https://nmap.org/book/nse.html)' });
   }
+  // Requests of both attackers that no rule flags on its own — a look at the logon page before the
+  // exploit, the OWA start page before the web shell — for the pivot to find (own random source, so
+  // the records above keep their values).
+  const quiet = new Rng(DEMO_QUIET_SEED);
+  const look = (time: number, ip: string, userAgent: string, stem: string, query: string, status: number): Req => ({ ...shellReq(quiet, time, stem, 'GET', status, query), clientIp: ip, userAgent });
+  push(look(T('2021-03-03T06:41:12.000Z'), ATTACKER_EXPLOIT_IP, py, '/owa/auth/logon.aspx', 'url=https%3a%2f%2fmail%2fowa%2f&reason=0', 200));
+  push(look(T('2021-03-03T06:41:13.000Z'), ATTACKER_EXPLOIT_IP, py, '/ecp/', '', 302));
+  push(look(T('2021-03-05T03:05:58.000Z'), ATTACKER_SHELL_IP, shellReq(quiet, 0, '', '', 0).userAgent, '/owa/', '', 302));
+  push(look(T('2021-03-05T03:05:59.000Z'), ATTACKER_SHELL_IP, shellReq(quiet, 0, '', '', 0).userAgent, '/owa/auth/logon.aspx', 'url=https%3a%2f%2fmail%2fowa%2f&reason=0', 200));
   return items.sort((a, b) => a.time - b.time);
 }
+
+const DEMO_QUIET_SEED = 4545;
