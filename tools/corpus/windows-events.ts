@@ -6,7 +6,7 @@
 // that the IIS log cannot show (they travel in POST bodies), the commands of the second web shell,
 // the LSASS dump and the archive made of it.
 import { type RecordSpec, type WinEventSpec, type XValue, winEvent, writeEvtx } from './evtx-writer.js';
-import type { Rng } from './rng.js';
+import { Rng } from './rng.js';
 import type { Org } from './traffic.js';
 
 export const WINEVT_DIR = 'C/Windows/System32/winevt/Logs';
@@ -202,6 +202,10 @@ export function demoEventLogs(rng: Rng, org: Org, start: string, days: number): 
   });
   shell('2021-03-06T17:30:41.000Z', defaultPool, 'cmd /c makecab C:\\inetpub\\wwwroot\\aspnet_client\\lsass.dmp C:\\inetpub\\wwwroot\\aspnet_client\\lsass.dmp.zip');
   security.push({ time: T('2021-03-06T17:30:41.060Z'), spec: processCreated(org, { pid: nextPid(), image: 'C:\\Windows\\System32\\makecab.exe', parentPid: pid, parent: 'C:\\Windows\\System32\\cmd.exe', cmd: 'makecab C:\\inetpub\\wwwroot\\aspnet_client\\lsass.dmp C:\\inetpub\\wwwroot\\aspnet_client\\lsass.dmp.zip' }) });
+
+  // 8 March: the web-shell address signs in over the network with a password from the dump — a
+  // record no rule flags, for the pivot to find (own random source: the records above keep theirs).
+  security.push({ time: T('2021-03-08T20:40:03.120Z'), spec: logon(org, new Rng(7701), org.admins[0] ?? 'admin', 3, '198.51.100.77') });
 
   return [
     { rel: `${WINEVT_DIR}/Security.evtx`, data: serialise(org, 'Security', security) },
