@@ -67,11 +67,12 @@ export async function timelineCommand(argv: string[], io: Io): Promise<number> {
   format ??= output?.toLowerCase().endsWith('.jsonl') ? 'jsonl' : 'csv';
   if (format !== 'csv' && format !== 'jsonl') throw new UsageError(`--format: expected csv or jsonl, got "${format}"`);
   const writerId = format === 'csv' ? 'timeline' : 'timeline-jsonl';
-  const positionals = rest.filter((a, i) => !a.startsWith('-') && !(i > 0 && /^(-o|--output)$/.test(rest[i - 1]!)));
-  if (positionals.length === 1 && (await isSavedReport(positionals[0]!))) {
-    const others = rest.filter((a, i) => a !== positionals[0] && !/^(-o|--output)(=|$)/.test(a) && !(i > 0 && /^(-o|--output)$/.test(rest[i - 1]!)));
+  // A saved report is given alone (with -o); hunt options make no sense for it.
+  const first = rest.find((a, i) => !a.startsWith('-') && !(i > 0 && /^(-o|--output)$/.test(rest[i - 1]!)));
+  if (first !== undefined && (await isSavedReport(first))) {
+    const others = rest.filter((a, i) => a !== first && !/^(-o|--output)(=|$)/.test(a) && !(i > 0 && /^(-o|--output)$/.test(rest[i - 1]!)));
     if (others.length > 0) throw new UsageError(`timeline: ${others[0]} applies to a hunt, not to a saved report`);
-    const report = await readSavedReport(positionals[0]!);
+    const report = await readSavedReport(first);
     const text = writerById(writerId)!.render(report, { color: false, width: 100 });
     if (output) {
       await writeFile(output, text);
