@@ -239,10 +239,14 @@ export async function hunt(opts: HuntOptions): Promise<Report> {
   const keys = pivotKeys(all, coverage);
   let context: ReportContext | undefined;
   if (opts.pivot !== false && coverageFiles.length > 0 && keys.ips.length + keys.requestIds.length + keys.canaries.length > 0) {
-    opts.onProgress?.({ phase: 'context', filesDone: 0, files: coverageFiles.length, bytesDone: 0, bytes: coverageFiles.reduce((n, f) => n + f.bytes, 0) });
+    const pivoted: Progress = { phase: 'context', filesDone: 0, files: coverageFiles.length, bytesDone: 0, bytes: coverageFiles.reduce((n, f) => n + (sizeOf.get(`${f.input}\0${f.file}`) ?? f.bytes), 0) };
+    opts.onProgress?.({ ...pivoted });
     const evidence = new Set(all.flatMap((f) => f.evidence.map((e) => `${e.input}\0${e.file}\0${e.offset}`)));
-    const logInit: ScanInit = { ...init };
-    context = await gatherContext({ keys, files: discovery.files, coverage, init: logInit, threads, evidence });
+    context = await gatherContext({ keys, files: discovery.files, coverage, init, threads, evidence, onFile: (ref) => {
+      pivoted.filesDone++;
+      pivoted.bytesDone += ref.size;
+      opts.onProgress?.({ ...pivoted });
+    } });
   }
   const correlation = correlate(all, context?.events ?? [], coverage);
   if (context) context.events = correlation.context;

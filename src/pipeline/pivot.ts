@@ -23,7 +23,7 @@ function cmpContext(a: ContextEvent, b: ContextEvent): number {
   return a.evidence.offset - b.evidence.offset;
 }
 
-async function pass(refs: readonly FileRef[], init: ScanInit, threads: number): Promise<{ events: ContextEvent[]; total: number }> {
+async function pass(refs: readonly FileRef[], init: ScanInit, threads: number, done?: (ref: FileRef) => void): Promise<{ events: ContextEvent[]; total: number }> {
   const events: ContextEvent[] = [];
   let total = 0;
   const take = (acc: AccumulatorState) => {
@@ -32,13 +32,19 @@ async function pass(refs: readonly FileRef[], init: ScanInit, threads: number): 
     events.push(...acc.context.events);
   };
   if (threads > 1 && refs.length > 1) {
-    await runInWorkers(refs, init, threads, (_r, acc) => take(acc));
+    const byKey = new Map(refs.map((r) => [`${r.input}\0${r.rel}`, r]));
+    await runInWorkers(refs, init, threads, (r, acc) => {
+      take(acc);
+      const ref = byKey.get(`${r.input}\0${r.rel}`);
+      if (ref) done?.(ref);
+    });
   } else {
     const env = createScanEnv(init);
     try {
       for (const ref of refs) {
         await processFile(ref, env);
         take(env.engine.drain());
+        done?.(ref);
       }
     } finally {
       await env.zips.close();
@@ -56,6 +62,8 @@ export interface PivotRun {
   threads: number;
   /** Records already evidence of a finding (by `input\0file\0offset`): not repeated as context. */
   evidence: ReadonlySet<string>;
+  /** Called after each file of the main pass (progress). */
+  onFile?: (ref: FileRef) => void;
 }
 
 export async function gatherContext(run: PivotRun): Promise<ReportContext> {
@@ -64,7 +72,7 @@ export async function gatherContext(run: PivotRun): Promise<ReportContext> {
   const base: ScanInit = { ...run.init, pivot: { ...run.keys, maxPerFile: PER_FILE } };
   delete base.sigma;
   delete base.iocs;
-  const first = await pass(logs, base, run.threads);
+  const first = await pass(logs, base, run.threads, run.onFile);
   const known = new Set(run.keys.canaries);
   const fresh = [...new Set(first.events.map((e) => e.canary).filter((c): c is string => !!c && !known.has(c)))].sort();
   let { events, total } = first;

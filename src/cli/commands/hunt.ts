@@ -18,8 +18,9 @@ export const SWEEP_OPTIONS_HELP = `      --yara PATH          also run the YARA 
       --yara-engine E      native|wasm: the native yara-x build (Linux x64; the default where it
                            loads) or the portable WebAssembly one (the default elsewhere; it scans
                            pages, scripts and programs only)
-      --ioc FILE           more indicators: CSV (columns indicator,type[,source]) or text, one
-                           hash / IP / type:value per line (repeatable); see docs/files.md
+      --ioc FILE           more indicators: CSV (columns indicator,type[,source]), text (one
+                           hash / IP / URL / type:value per line), a STIX 2.1 bundle or MISP
+                           event JSON (repeatable); see docs/files.md
       --baseline FILE      Microsoft baseline CSV (hash,version,path) of another Exchange build,
                            so its shipped pages are recognised (repeatable)
 `;
@@ -48,6 +49,8 @@ Options:
       --sigma-config FILE  values for Sigma expand placeholders (placeholders: {Name: [values]})
       --no-recovered       leave out event-log records recovered from slack space or damaged chunks
 ${SWEEP_OPTIONS_HELP}      --no-file-sweep      read the logs only; do not sweep the other files
+      --no-pivot           do not read the logs a second time for the attacker addresses' other
+                           records (the timeline's context; intrusions are still pieced together)
       --demo               hunt the bundled demo collection of a compromised server
       --threads N          worker threads (default: one per core for inputs over 64 MiB)
       --max-line-bytes N   longest line read (default 1M, 4K–256M); longer lines are reported and skipped
@@ -92,7 +95,7 @@ function yaraEngineOption(v: string): 'native' | 'wasm' {
 function progressLine(p: Progress, startMs: number): string {
   const secs = Math.max(0.001, (Date.now() - startMs) / 1000);
   const mb = p.bytesDone / 1024 ** 2;
-  return `exhunt: ${p.phase === 'files' ? 'file sweep ' : ''}${p.filesDone}/${p.files} files · ${mb.toFixed(0)}/${(p.bytes / 1024 ** 2).toFixed(0)} MB · ${(mb / secs).toFixed(0)} MB/s`;
+  return `exhunt: ${p.phase === 'files' ? 'file sweep ' : p.phase === 'context' ? 'attacker context ' : ''}${p.filesDone}/${p.files} files · ${mb.toFixed(0)}/${(p.bytes / 1024 ** 2).toFixed(0)} MB · ${(mb / secs).toFixed(0)} MB/s`;
 }
 
 export async function huntCommand(argv: string[], io: Io, filesOnly = false): Promise<number> {
@@ -104,6 +107,7 @@ export async function huntCommand(argv: string[], io: Io, filesOnly = false): Pr
     ioc: { type: 'string', multiple: true },
     baseline: { type: 'string', multiple: true },
     'no-file-sweep': { type: 'boolean', default: false },
+    'no-pivot': { type: 'boolean', default: false },
     format: { type: 'string', short: 'f', default: 'console' },
     output: { type: 'string', short: 'o' },
     'min-severity': { type: 'string', default: 'low' },
@@ -186,6 +190,7 @@ export async function huntCommand(argv: string[], io: Io, filesOnly = false): Pr
           baselines: o.baseline ?? [],
         },
     filesOnly,
+    pivot: !o['no-pivot'],
     onProgress: showProgress
       ? (p) => {
           const now = Date.now();
