@@ -47,7 +47,8 @@ export class DetectionEngine {
     }
     for (const route of this.bySource.values()) {
       route.needles = [...new Set(route.detectors.flatMap((d) => d.needles ?? []).map((n) => n.toLowerCase()))].sort();
-      route.wants = route.detectors.map((d) => (d.needles === null ? null : d.needles.map((n) => route.needles.indexOf(n.toLowerCase()))));
+      const index = new Map(route.needles.map((n, i) => [n, i]));
+      route.wants = route.detectors.map((d) => (d.needles === null ? null : d.needles.map((n) => index.get(n.toLowerCase())!)));
     }
   }
 

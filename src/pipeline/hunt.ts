@@ -132,7 +132,7 @@ export async function hunt(opts: HuntOptions): Promise<Report> {
   const sweep = opts.sweep === false ? undefined : await SweepRun.prepare(opts.sweep ?? {}, reportError);
 
   const init: ScanInit = { limits };
-  if (sweep) init.iocs = sweep.indicators.filter((i) => i.type === 'ip' || i.type === 'user-agent');
+  if (sweep) init.iocs = sweep.indicators.filter((i) => i.type === 'ip' || i.type === 'user-agent' || i.type === 'url');
   if (opts.skipRecovered) init.skipRecovered = true;
   const sigma = opts.sigma && opts.sigma.paths.length > 0 ? new SigmaRun(opts.sigma.paths, opts.sigma.placeholders ?? {}) : undefined;
   if (sigma) init.sigma = sigma.setup;

@@ -107,7 +107,7 @@ export class SweepRun {
     const indicators = shippedIndicators();
     for (const file of opts.iocs ?? []) {
       const parsed = parseIndicators(readUserFile('--ioc', file), file);
-      indicators.push(...parsed.indicators);
+      for (const ind of parsed.indicators) indicators.push(ind);
       for (const e of parsed.errors) report({ input: 0, file, code: ERROR_CODES.ioc, message: e });
       if (parsed.indicators.length === 0) report({ input: 0, file, code: ERROR_CODES.ioc, message: `${file}: no indicators read` });
     }

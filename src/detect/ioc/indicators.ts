@@ -1,25 +1,19 @@
-// Indicators of compromise: file hashes, attacker IP addresses, user agents, file paths and names,
-// each keeping where it was published. The shipped list (data/indicators.csv, built by
-// tools/make-indicators.ts from the sources in shared/reference/data) is extended with --ioc FILE:
+// Indicators of compromise: file hashes, attacker IP addresses (and ranges), user agents, file paths
+// and names, URLs, each keeping where it was published. The shipped list (data/indicators.csv, built
+// by tools/make-indicators.ts from the sources in shared/reference/data) is extended with --ioc FILE:
 // a CSV with a header naming a value column (`indicator`, `value`, `ioc`, `sha256`…) and optionally
-// a type column (`type`, `indicator_type`) and a source column, or plain text with one value per
-// line (hashes and IP addresses are recognised by shape; other kinds as `type:value`, e.g.
-// `user-agent:Mozilla/5.0 zgrab` or `path:C:\inetpub\wwwroot\aspnet_client\x.aspx`).
+// a type column (`type`, `indicator_type`) and a source column, plain text with one value per
+// line (hashes, IP addresses and URLs are recognised by shape; other kinds as `type:value`, e.g.
+// `user-agent:Mozilla/5.0 zgrab` or `path:C:\inetpub\wwwroot\aspnet_client\x.aspx`), or JSON — a
+// STIX 2.1 bundle or MISP events (feeds.ts), told apart by content, not by the file's name.
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { splitCsvLine } from '../../core/csv.js';
 import { shippedDir } from '../../core/shipped.js';
+import { looksLikeJson, parseJsonFeed } from './feeds.js';
+import { type Indicator, type IndicatorParse, type IndicatorType, INDICATOR_TYPES, pathParts, readValue } from './values.js';
 
-export const INDICATOR_TYPES = ['sha256', 'sha1', 'md5', 'ip', 'user-agent', 'file-path', 'file-name'] as const;
-export type IndicatorType = (typeof INDICATOR_TYPES)[number];
-
-export interface Indicator {
-  type: IndicatorType;
-  /** Normalised: hashes and names lower case, paths lower case with `/` and no drive. */
-  value: string;
-  source: string;
-  note?: string;
-}
+export { INDICATOR_TYPES, type Indicator, type IndicatorParse, type IndicatorType, pathParts } from './values.js';
 
 /** Plain data (crosses to worker threads). */
 export interface IndicatorData {
@@ -33,61 +27,27 @@ const TYPE_ALIASES: Record<string, IndicatorType> = {
   'user-agent': 'user-agent', useragent: 'user-agent', user_agent: 'user-agent', ua: 'user-agent',
   'file-path': 'file-path', file_path: 'file-path', filepath: 'file-path', path: 'file-path',
   'file-name': 'file-name', file_name: 'file-name', filename: 'file-name', name: 'file-name',
+  url: 'url', uri: 'url', link: 'url',
 };
 
-/** Lower-case folders of a Windows or `/` path without drive letters or %VARIABLES%. */
-export function pathParts(p: string): string[] {
-  return p
-    .toLowerCase()
-    .split(/[\\/]+/)
-    .filter((s) => s && !/^[a-z]:$/.test(s) && !/^%[^%]+%$/.test(s));
-}
-
-function normalise(type: IndicatorType, raw: string): string | undefined {
-  const v = raw.trim();
-  if (!v) return undefined;
-  switch (type) {
-    case 'sha256':
-      return /^[0-9a-f]{64}$/i.test(v) ? v.toLowerCase() : undefined;
-    case 'sha1':
-      return /^[0-9a-f]{40}$/i.test(v) ? v.toLowerCase() : undefined;
-    case 'md5':
-      return /^[0-9a-f]{32}$/i.test(v) ? v.toLowerCase() : undefined;
-    case 'ip':
-      return isIP(v) ? v.toLowerCase() : undefined;
-    case 'user-agent':
-      return v;
-    case 'file-path': {
-      const parts = pathParts(v);
-      return parts.length > 0 ? parts.join('/') : undefined;
-    }
-    case 'file-name':
-      return /[\\/]/.test(v) ? undefined : v.toLowerCase();
-  }
-}
-
-/** The kind of a bare value, from its shape alone (hashes and addresses). */
+/** The kind of a bare value, from its shape alone (hashes, addresses and ranges, URLs with a scheme). */
 function guessType(v: string): IndicatorType | undefined {
   if (/^[0-9a-f]{64}$/i.test(v)) return 'sha256';
   if (/^[0-9a-f]{40}$/i.test(v)) return 'sha1';
   if (/^[0-9a-f]{32}$/i.test(v)) return 'md5';
-  if (isIP(v)) return 'ip';
+  if (isIP(v) || (/^[0-9a-f:.]+\/\d{1,3}$/i.test(v) && isIP(v.slice(0, v.indexOf('/'))))) return 'ip';
+  if (/^[a-z][a-z0-9+.-]*:\/\/[^/\s]+\/\S/i.test(v)) return 'url';
   return undefined;
 }
 
-const VALUE_COLUMNS = ['indicator', 'value', 'ioc', 'observable', 'sha256', 'hash', 'ip'];
+const VALUE_COLUMNS = ['indicator', 'value', 'ioc', 'observable', 'sha256', 'hash', 'ip', 'url'];
 const TYPE_COLUMNS = ['type', 'indicator_type', 'ioc_type', 'kind'];
 const SOURCE_COLUMNS = ['source', 'reference', 'feed'];
 const NOTE_COLUMNS = ['note', 'name', 'description', 'comment'];
 
-export interface IndicatorParse {
-  indicators: Indicator[];
-  /** One line each: `file:line: what is wrong`. */
-  errors: string[];
-}
-
-/** Reads an indicator file (CSV with a header, or plain text); `source` names it when rows do not. */
+/** Reads an indicator file (STIX or MISP JSON, CSV with a header, or plain text); `file` is the source when rows name none. */
 export function parseIndicators(text: string, file: string): IndicatorParse {
+  if (looksLikeJson(text)) return parseJsonFeed(text, file);
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   const indicators: Indicator[] = [];
   const errors: string[] = [];
@@ -114,12 +74,12 @@ export function parseIndicators(text: string, file: string): IndicatorParse {
         bad(i, typeCol >= 0 ? `unknown indicator type "${typeName.slice(0, 40)}" (known: ${INDICATOR_TYPES.join(', ')})` : `cannot tell what "${raw.slice(0, 40)}" is; add a type column`);
         continue;
       }
-      const value = normalise(type, raw);
-      if (!value) {
-        bad(i, `"${raw.slice(0, 60)}" is not a valid ${type}`);
+      const read = readValue(type, raw);
+      if ('problem' in read) {
+        bad(i, read.problem);
         continue;
       }
-      const ind: Indicator = { type, value, source: (sourceCol >= 0 ? f[sourceCol]?.trim() : '') || file };
+      const ind: Indicator = { type, value: read.value, source: (sourceCol >= 0 ? f[sourceCol]?.trim() : '') || file };
       const note = noteCol >= 0 ? f[noteCol]?.trim() : '';
       if (note) ind.note = note;
       indicators.push(ind);
@@ -134,9 +94,9 @@ export function parseIndicators(text: string, file: string): IndicatorParse {
     const type = aliased ?? guessType(v);
     const raw = aliased ? prefixed![2]! : v;
     if (!type) return bad(i, `cannot tell what "${v.slice(0, 40)}" is; write it as type:value (types: ${INDICATOR_TYPES.join(', ')})`);
-    const value = normalise(type, raw);
-    if (!value) return bad(i, `"${raw.slice(0, 60)}" is not a valid ${type}`);
-    indicators.push({ type, value, source: file });
+    const read = readValue(type, raw);
+    if ('problem' in read) return bad(i, read.problem);
+    indicators.push({ type, value: read.value, source: file });
   });
   return { indicators, errors };
 }
