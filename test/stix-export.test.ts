@@ -13,6 +13,7 @@ import { canonicalJson, scoId, stixTime, uuidv5 } from '../src/report/stix-ids.j
 import { equalsPattern, patternString } from '../src/report/stix-pattern.js';
 import { type StixBundle, type StixObject, reportToStix, serverFolder } from '../src/report/stix.js';
 import { stixWriter } from '../src/report/writers/stix.js';
+import { parseIndicators } from '../src/detect/ioc/indicators.js';
 import { huntFixed, repoRoot } from './helpers.js';
 
 const SCHEMA_ROOT = path.join(repoRoot(), 'test', 'fixtures', 'stix21-schemas', 'schemas');
@@ -28,7 +29,7 @@ const NOT_STORED = [
   'observables/software.json', 'observables/url.json', 'observables/user-account.json', 'observables/windows-registry-key.json',
   'observables/x509-certificate.json',
   'sdos/attack-pattern.json', 'sdos/campaign.json', 'sdos/course-of-action.json', 'sdos/infrastructure.json', 'sdos/intrusion-set.json',
-  'sdos/malware.json', 'sdos/threat-actor.json', 'sdos/tool.json',
+  'sdos/malware.json', 'sdos/malware-analysis.json', 'sdos/threat-actor.json', 'sdos/tool.json',
 ];
 
 const TYPE_SCHEMA: Record<string, string> = {
@@ -71,12 +72,9 @@ interface Validators {
 
 /** Every stored schema loaded into one Ajv under its canonical URL, so `$ref`s resolve without the network. */
 function loadValidators(): { validators: Validators; missing: string[] } {
-  // The schemas use the `draft2020-12` family; a few older ones still say draft-04, and some patterns
-  // escape `-` as `\-`, which the `u` flag rejects. Hence no meta-schema check and no unicode regexps.
+  // All stored schemas are draft 2020-12 and name themselves with `$id`. Some patterns escape `-` as
+  // `\-`, which the `u` flag rejects, hence no unicode regexps (and no meta-schema check).
   const ajv = new Ajv2020({ strict: false, allErrors: true, validateSchema: false, unicodeRegExp: false });
-  // core.json (the only 2.1 version the index holds) still names itself with draft-04's `id`, which
-  // Ajv refuses outright; without the keyword it is ignored like any unknown one.
-  ajv.removeKeyword('id');
   const require = createRequire(import.meta.url);
   const addFormats = require('ajv-formats') as (a: unknown) => unknown;
   addFormats(ajv);
@@ -85,8 +83,8 @@ function loadValidators(): { validators: Validators; missing: string[] } {
   for (const file of schemaFiles(SCHEMA_ROOT)) {
     const url = SCHEMA_BASE + path.relative(SCHEMA_ROOT, file).split(path.sep).join('/');
     const schema = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    if (schema['$id'] !== undefined) assert.equal(schema['$id'], url, `${file}: $id`);
-    ajv.addSchema(schema, schema['$id'] === undefined ? url : undefined);
+    assert.equal(schema['$id'], url, `${file}: $id`);
+    ajv.addSchema(schema);
     stored.add(url);
     for (const ref of refsIn(schema)) if (!ref.startsWith('#')) refs.push(new URL(ref.split('#')[0]!, url).href);
   }
@@ -138,7 +136,7 @@ function danglingRefs(bundle: StixBundle): string[] {
  * `\\` and `\'` escapes, no bare quote or backslash. Returns the literal's value, unescaped.
  */
 function patternLiteral(pattern: string): string {
-  const m = /^\[([a-z0-9-]+:[A-Za-z0-9_.'-]+) = '((?:[^'\\]|\\['\\])*)'\]$/s.exec(pattern);
+  const m = /^\[([a-z0-9-]+:[A-Za-z0-9_.'*[\]-]+) = '((?:[^'\\]|\\['\\])*)'\]$/s.exec(pattern);
   assert.ok(m, `pattern is one comparison with a well-quoted literal: ${JSON.stringify(pattern)}`);
   return m[2]!.replace(/\\(['\\])/g, '$1');
 }
@@ -227,9 +225,9 @@ describe('STIX export', () => {
       const ipId = byType(bundle, 'ipv4-addr').find((o) => o['value'] === ip)!.id;
       for (const od of s['observed_data_refs'] as string[]) assert.ok((observed.get(od)!['object_refs'] as string[]).includes(ipId));
     }
-    assert.ok(indicators.some((i) => i['pattern'] === "[network-traffic:extensions.'http-request-ext'.request_header.'User-Agent' = 'python-requests/2.25.1']"));
+    assert.ok(indicators.some((i) => i['pattern'] === "[network-traffic:extensions.'http-request-ext'.request_header.'User-Agent'[*] = 'python-requests/2.25.1']"));
     const traffic = byType(bundle, 'network-traffic');
-    assert.ok(traffic.some((t) => (t['extensions'] as Record<string, { request_header: Record<string, string> }>)['http-request-ext']!.request_header['User-Agent'] === 'python-requests/2.25.1'));
+    assert.ok(traffic.some((t) => (t['extensions'] as Record<string, { request_header: Record<string, string[]> }>)['http-request-ext']!.request_header['User-Agent']?.[0] === 'python-requests/2.25.1'));
     for (const t of traffic) assert.deepEqual(t['protocols'], ['tcp', 'http']);
     assert.ok(!indicators.some((i) => (i['pattern'] as string).includes('192.0.2.')), 'scanners are observed, not indicators');
     const cves = byType(bundle, 'vulnerability').map((o) => o['name']);
@@ -237,6 +235,16 @@ describe('STIX export', () => {
     for (const r of byType(bundle, 'relationship')) assert.equal(r['relationship_type'], 'related-to');
     const dirs = byType(bundle, 'directory').map((o) => o['path']);
     assert.ok(dirs.includes('C:\\inetpub\\wwwroot\\aspnet_client\\system_web'), 'collection paths become the server\'s Windows paths');
+  });
+
+  test('exhunt reads its own export back as indicators (--ioc)', () => {
+    const back = parseIndicators(stixWriter.render(demo, { color: false, width: 100 }), 'observed.stix.json');
+    assert.deepEqual(back.errors, []);
+    const values = new Set(back.indicators.map((i) => `${i.type}:${i.value}`));
+    for (const ip of ['198.51.100.77', '203.0.113.45']) assert.ok(values.has(`ip:${ip}`), ip);
+    assert.ok(values.has('user-agent:python-requests/2.25.1'));
+    const shell = demo.findings.find((f) => f.file?.path.endsWith('RedirSuiteServerProxy.aspx'))!;
+    assert.ok(values.has(`sha256:${shell.file!.sha256}`));
   });
 
   test('the same report gives byte-identical output', () => {

@@ -125,7 +125,7 @@ function fileObjects(file: FileFacts): StixObject[] {
  * observed-data lists them in x_exhunt_request_methods / x_exhunt_request_paths.
  */
 function trafficObject(srcRef: string, userAgent: string, method: string, value: string): StixObject {
-  const extensions = { 'http-request-ext': { request_method: method, request_value: value, request_header: { 'User-Agent': userAgent } } };
+  const extensions = { 'http-request-ext': { request_method: method, request_value: value, request_header: { 'User-Agent': [userAgent] } } };
   return { type: 'network-traffic', spec_version: '2.1', id: scoId('network-traffic', { src_ref: srcRef, protocols: HTTP, extensions }), src_ref: srcRef, protocols: HTTP, extensions };
 }
 
@@ -241,7 +241,7 @@ export function reportToStix(report: Report, opts: StixOptions = {}): StixBundle
     indicator(`sha256\n${sha}`, `Planted file ${clip(name, 120)}`, 'SHA-256 of a file that a compromise finding of the file sweep flagged (a web shell or other planted file).', equalsPattern("file:hashes.'SHA-256'", sha), byHash.get(sha));
   }
   for (const ua of [...indicatorUserAgents].sort()) {
-    indicator(`user-agent\n${ua}`, `Attacker user agent ${clip(ua, 120)}`, 'User-Agent of requests from an attacker address in exploitation or compromise findings. Browser user agents also match harmless traffic: combine with the addresses.', equalsPattern("network-traffic:extensions.'http-request-ext'.request_header.'User-Agent'", ua), byUserAgent.get(ua));
+    indicator(`user-agent\n${ua}`, `Attacker user agent ${clip(ua, 120)}`, 'User-Agent of requests from an attacker address in exploitation or compromise findings. Browser user agents also match harmless traffic: combine with the addresses.', equalsPattern("network-traffic:extensions.'http-request-ext'.request_header.'User-Agent'[*]", ua), byUserAgent.get(ua));
   }
 
   const sighted = indicators.filter((i) => i.seen !== undefined);

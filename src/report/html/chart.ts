@@ -94,7 +94,10 @@ export function renderChart(points: readonly ChartPoint[]): string {
   for (let t = 0; t < ticks; t++) {
     const i = Math.round((t * (bins - 1)) / Math.max(1, ticks - 1));
     const label = new Date(start + i * bin).toISOString().slice(0, bin < 24 * HOUR ? 16 : 10).replace('T', ' ');
-    axis.push(`<text x="${(PAD.left + i * barW + barW / 2).toFixed(1)}" y="${HEIGHT - 12}" text-anchor="middle" class="axis">${esc(label)}</text>`);
+    // The outer labels are anchored inwards so that they are not cut at the edges.
+    const anchor = ticks > 1 && t === 0 ? 'start' : ticks > 1 && t === ticks - 1 ? 'end' : 'middle';
+    const x = anchor === 'start' ? PAD.left + i * barW : anchor === 'end' ? PAD.left + (i + 1) * barW : PAD.left + i * barW + barW / 2;
+    axis.push(`<text x="${x.toFixed(1)}" y="${HEIGHT - 12}" text-anchor="${anchor}" class="axis">${esc(label)}</text>`);
   }
   const used = SERIES.filter((s) => [...counts.keys()].some((k) => k.endsWith(`\0${s.id}`)));
   const legend = used.map((s) => `<li><svg width="12" height="12" aria-hidden="true"><rect width="12" height="12" fill="${s.colour}"/></svg> ${esc(s.label)}</li>`).join('');
