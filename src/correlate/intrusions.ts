@@ -18,8 +18,7 @@ const HOST_EVENT_REACH_MS = 24 * 3600_000;
 const LINKS_PER_INTRUSION = 50;
 const RECORDS_PER_LINK = 20;
 const PIVOT_IPS = 200;
-const PIVOT_REQUEST_IDS = 5000;
-const PIVOT_CANARIES = 1000;
+const PIVOT_CANARIES = 100;
 const WEB_SOURCES: ReadonlySet<SourceKind> = new Set(['iis', 'exchange-httpproxy', 'exchange-rps-http']);
 
 /** Addresses a finding names (the representative and the distinct values kept). */
@@ -47,27 +46,20 @@ export function recordRef(e: Evidence): string {
   return e.line !== undefined ? `${e.file}:${e.line}` : e.record !== undefined ? `${e.file} record ${e.record}` : `${e.file}@${e.offset}`;
 }
 
-/** What the pivot pass looks for: the addresses of attempts and compromises, and the request ids and ECP sessions of their records. */
-export function pivotKeys(findings: readonly Finding[], coverage: Coverage): { ips: string[]; requestIds: string[]; canaries: string[] } {
-  const sourceOf = sourceIndex(coverage);
+/** What the pivot pass looks for: the addresses of attempts and compromises, and the ECP sessions of their records. */
+export function pivotKeys(findings: readonly Finding[]): { ips: string[]; canaries: string[] } {
   const ips = new Map<string, number>();
-  const requestIds = new Set<string>();
   const canaries = new Set<string>();
   for (const f of findings) {
     if (!isActor(f)) continue;
     for (const ip of ipsOf(f)) ips.set(ip, Math.max(ips.get(ip) ?? 0, severityRank(f.severity) * 10 + stageRank(f.stage)));
     for (const e of f.evidence) {
-      const source = sourceOf(e);
-      if (source && WEB_SOURCES.has(source)) {
-        const id = requestIdInLine(e.excerpt);
-        if (id && requestIds.size < PIVOT_REQUEST_IDS) requestIds.add(id);
-      }
       const canary = canaryInLine(e.excerpt);
       if (canary && canaries.size < PIVOT_CANARIES) canaries.add(canary);
     }
   }
   const worstFirst = [...ips].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, PIVOT_IPS).map(([ip]) => ip);
-  return { ips: worstFirst.sort(), requestIds: [...requestIds].sort(), canaries: [...canaries].sort() };
+  return { ips: worstFirst.sort(), canaries: [...canaries].sort() };
 }
 
 class UnionFind {

@@ -1,8 +1,10 @@
 // The pivot: once detection has named the attacker's addresses, every other record of theirs is
 // context for the timeline, even when no rule fired on it — what else they requested, which logons
-// they made. Records that share a request id (HttpProxy RequestId = IIS cafeReqId) or a control-panel
-// session (msExchEcpCanary) with the attacker's records come along: the ECP Server log names no
-// client address, so the canary is the only way to tie its commands to one.
+// they made. Records of the attacker's control-panel sessions (msExchEcpCanary) come along: the ECP
+// Server log names no client address, so the canary is the only way to tie its commands to one.
+// Request ids are not searched for: the records that carry them (IIS, HttpProxy) carry the address
+// too, and thirty GUIDs in the prefilter cost more than the whole rest of the pass; each record's
+// request id is kept, so correlation still joins the IIS and HttpProxy rows of one request.
 import { isoTime } from '../core/clock.js';
 import { canaryInLine, requestIdField, requestIdInLine } from '../core/link-keys.js';
 import type { ContextEvent, LogEvent, SourceKind } from '../core/types.js';
@@ -13,7 +15,6 @@ import { EVTX_ADDRESS_FIELDS } from './windows.js';
 /** Plain data (crosses to worker threads). */
 export interface PivotSpec {
   ips: string[];
-  requestIds: string[];
   canaries: string[];
   /** Most records kept per file; the rest are only counted. */
   maxPerFile: number;
@@ -43,7 +44,6 @@ function describe(ev: LogEvent): string {
 
 export class PivotCollector {
   private readonly ips: Set<string>;
-  private readonly requestIds: Set<string>;
   private readonly canaries: Set<string>;
   private events: ContextEvent[] = [];
   private total = 0;
@@ -52,9 +52,8 @@ export class PivotCollector {
 
   constructor(private readonly spec: PivotSpec) {
     this.ips = new Set(spec.ips.map((i) => i.toLowerCase()));
-    this.requestIds = new Set(spec.requestIds);
     this.canaries = new Set(spec.canaries);
-    this.needles = [...new Set([...this.ips, ...this.requestIds, ...[...this.canaries].map((c) => c.toLowerCase())])].sort();
+    this.needles = [...new Set([...this.ips, ...[...this.canaries].map((c) => c.toLowerCase())])].sort();
   }
 
   /** Sources worth reading again: those that can carry an address, a request id or a canary. */
@@ -74,8 +73,6 @@ export class PivotCollector {
       }
       return undefined;
     }
-    const id = requestIdField(ev.field?.('RequestId') ?? ev.fields['RequestId']) ?? requestIdInLine(ev.raw);
-    if (id && this.requestIds.has(id)) return { reason: `request ${id}` };
     const canary = canaryInLine(ev.raw);
     if (canary && this.canaries.has(canary)) return { reason: `ECP session ${canary}` };
     return undefined;

@@ -236,9 +236,9 @@ export async function hunt(opts: HuntOptions): Promise<Report> {
   const coverage = summariseCoverage(coverageFiles);
 
   // Correlation: the attacker's other records, then findings grouped into intrusions.
-  const keys = pivotKeys(all, coverage);
+  const keys = pivotKeys(all);
   let context: ReportContext | undefined;
-  if (opts.pivot !== false && coverageFiles.length > 0 && keys.ips.length + keys.requestIds.length + keys.canaries.length > 0) {
+  if (opts.pivot !== false && coverageFiles.length > 0 && keys.ips.length + keys.canaries.length > 0) {
     const pivoted: Progress = { phase: 'context', filesDone: 0, files: coverageFiles.length, bytesDone: 0, bytes: coverageFiles.reduce((n, f) => n + (sizeOf.get(`${f.input}\0${f.file}`) ?? f.bytes), 0) };
     opts.onProgress?.({ ...pivoted });
     const evidence = new Set(all.flatMap((f) => f.evidence.map((e) => `${e.input}\0${e.file}\0${e.offset}`)));

@@ -1,5 +1,5 @@
 // The pivot pass: after detection, the logs are read again for every record of the attacker's
-// addresses and of the requests and ECP sessions their records carry (detect/pivot.ts). The byte
+// addresses and of the ECP sessions their records carry (detect/pivot.ts). The byte
 // prefilter looks only for those values, so the second read costs little beside the first. ECP
 // sessions found in this pass (the attacker's HttpProxy rows name them) pull in the ECP Server lines
 // of the same session in a short third pass over those logs alone.
@@ -78,7 +78,7 @@ export async function gatherContext(run: PivotRun): Promise<ReportContext> {
   let { events, total } = first;
   if (fresh.length > 0) {
     const ecp = logs.filter((r) => sourceOf.get(`${r.input}\0${r.rel}`) === 'exchange-ecp-server');
-    const second = await pass(ecp, { ...base, pivot: { ips: [], requestIds: [], canaries: fresh, maxPerFile: PER_FILE } }, 1);
+    const second = await pass(ecp, { ...base, pivot: { ips: [], canaries: fresh.slice(0, 100), maxPerFile: PER_FILE } }, 1);
     events = [...events, ...second.events];
     total += second.total;
   }
