@@ -10,7 +10,16 @@ import { findingLink } from './sections.js';
 
 /** Timeline rows kept in the page; the full timeline is `exhunt timeline` / `--format timeline`. */
 export const TIMELINE_ROWS = 5000;
-const EVIDENCE_SHOWN = 20;
+/** Finding cards with their evidence (the most severe first); every finding stays in the table. */
+export const FINDING_CARDS = 500;
+/** Evidence lines per card: more for what succeeded than for probes. */
+const EVIDENCE_SHOWN = { attack: 20, probe: 5 };
+/** Characters of an evidence record or timeline message shown; the JSON report keeps 2,000. */
+const EXCERPT_SHOWN = 600;
+
+function clipText(s: string, n = EXCERPT_SHOWN): string {
+  return s.length > n ? `${s.slice(0, n)}… [${s.length - n} more characters in the JSON report]` : s;
+}
 
 interface Column {
   key: string;
@@ -86,9 +95,10 @@ function findingCard(report: Report, f: Finding): string {
     if (f.file.matches.length > 0) facts.push(`<dt>YARA</dt><dd>${esc(f.file.matches.map((m) => `${m.rule} (${m.source})`).join(', '))}</dd>`);
   }
   const details = Object.entries(f.details).map(([k, vs]) => `<dt>${esc(k)}</dt><dd>${vs.map((v) => `<code>${esc(v)}</code>`).join('<br>')}</dd>`);
-  const evidence = f.evidence.slice(0, EVIDENCE_SHOWN).map((e) => {
+  const shown = f.stage === 'attempt' || f.stage === 'compromise' ? EVIDENCE_SHOWN.attack : EVIDENCE_SHOWN.probe;
+  const evidence = f.evidence.slice(0, shown).map((e) => {
     const where = `${e.file}${e.line !== undefined ? `:${e.line}` : e.record !== undefined ? ` record ${e.record}` : `@${e.offset}`}`;
-    return `<li><span class="muted">${esc(when(e.time))} · ${esc(where)}${e.recovered ? ' · recovered' : ''}</span><pre>${esc(e.excerpt)}</pre></li>`;
+    return `<li><span class="muted">${esc(when(e.time))} · ${esc(where)}${e.recovered ? ' · recovered' : ''}</span><pre>${esc(clipText(e.excerpt))}</pre></li>`;
   });
   const more = f.count > evidence.length ? `<p class="muted">${f.count - evidence.length} more records: see the JSON report or <code>exhunt timeline</code>.</p>` : '';
   return `<details class="finding" id="${esc(f.id)}" data-severity="${token(f.severity)}">
@@ -106,14 +116,17 @@ export function findingsSection(report: Report): string {
   const cols: Column[] = [
     { key: 'severity', label: 'Severity', numeric: true }, { key: 'time', label: 'First seen' }, { key: 'title', label: 'Finding' }, { key: 'ip', label: 'Address' }, { key: 'count', label: 'Records', numeric: true }, { key: 'rule', label: 'Rule' },
   ];
-  const rows = report.findings.map((f) => `<tr data-severity="${token(f.severity)}"><td data-sort-value="${severityRank(f.severity)}"><span class="sev sev-${token(f.severity)}">${esc(f.severity)}</span></td><td data-sort-value="${esc(f.time ?? '')}">${esc(when(f.time))}</td><td>${findingLink(f)}</td><td class="mono">${esc(ipsOf(f).join(', '))}</td><td>${f.count}</td><td><code>${esc(f.rule)}</code></td></tr>`);
+  const carded = new Set(report.findings.slice(0, FINDING_CARDS).map((f) => f.id));
+  const rows = report.findings.map((f) => `<tr data-severity="${token(f.severity)}"><td data-sort-value="${severityRank(f.severity)}"><span class="sev sev-${token(f.severity)}">${esc(f.severity)}</span></td><td data-sort-value="${esc(f.time ?? '')}">${esc(when(f.time))}</td><td>${carded.has(f.id) ? findingLink(f) : esc(f.title)}</td><td class="mono">${esc(ipsOf(f).join(', '))}</td><td>${f.count}</td><td><code>${esc(f.rule)}</code></td></tr>`);
   const select = `<label>At least <select class="severity-filter" data-table="findings-table">${['all', 'critical', 'high', 'medium', 'low', 'info'].map((s) => `<option value="${s}">${s}</option>`).join('')}</select></label>`;
   const below = report.stats.belowThreshold > 0 ? `<p class="muted">${report.stats.belowThreshold} findings below ${esc(report.options.minSeverity)} are not listed.</p>` : '';
+  const cards = report.findings.slice(0, FINDING_CARDS);
+  const uncarded = report.findings.length > cards.length ? `<p class="muted">Details of the ${cards.length} most severe findings are shown; the other ${report.findings.length - cards.length} are in the table above and in the JSON report.</p>` : '';
   return `<section id="findings"><h2>Findings (${report.findings.length})</h2>
 <p class="muted">Each finding explains what it means and what to do; open it for the evidence lines (file and line number in the collection).</p>
 ${report.findings.length > 0 ? table('findings-table', cols, rows, select) : '<p>No findings.</p>'}
 ${below}
-<div class="cards">${report.findings.map((f) => findingCard(report, f)).join('\n')}</div>
+<div class="cards">${cards.map((f) => findingCard(report, f)).join('\n')}</div>${uncarded}
 </section>`;
 }
 
@@ -121,7 +134,7 @@ export function timelineSection(report: Report): string {
   const all = buildTimeline(report);
   const events = all.slice(0, TIMELINE_ROWS);
   const cols: Column[] = [{ key: 'time', label: 'Time (UTC)' }, { key: 'kind', label: 'Kind' }, { key: 'address', label: 'Address' }, { key: 'what', label: 'What' }, { key: 'where', label: 'Where' }];
-  const rows = events.map((e) => `<tr data-kind="${token(e.kind)}"><td data-sort-value="${esc(e.datetime)}">${esc(when(new Date(e.timestamp / 1000).toISOString()))}</td><td>${esc(e.kind === 'context' ? 'other record' : e.kind)}${e.severity ? ` <span class="sev sev-${token(e.severity)}">${esc(e.severity)}</span>` : ''}</td><td class="mono">${esc(e.client_ip)}</td><td class="wrap">${esc(e.message)}</td><td class="wrap muted">${esc(e.file)}${e.line !== '' ? `:${e.line}` : e.record !== '' ? ` record ${e.record}` : ''}</td></tr>`);
+  const rows = events.map((e) => `<tr data-kind="${token(e.kind)}"><td data-sort-value="${esc(e.datetime)}">${esc(when(new Date(e.timestamp / 1000).toISOString()))}</td><td>${esc(e.kind === 'context' ? 'other record' : e.kind)}${e.severity ? ` <span class="sev sev-${token(e.severity)}">${esc(e.severity)}</span>` : ''}</td><td class="mono">${esc(e.client_ip)}</td><td class="wrap">${esc(clipText(e.message, 300))}</td><td class="wrap muted">${esc(e.file)}${e.line !== '' ? `:${e.line}` : e.record !== '' ? ` record ${e.record}` : ''}</td></tr>`);
   const cut = all.length > events.length ? `<p class="muted">The first ${events.length} of ${all.length} events; <code>exhunt timeline</code> writes them all.</p>` : '';
   const ctx = report.context && report.context.total > report.context.events.length ? `<p class="muted">${report.context.total} records of the attacker addresses were found; ${report.context.events.length} are kept.</p>` : '';
   return `<section id="timeline"><h2>Timeline</h2>
