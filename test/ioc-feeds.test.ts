@@ -9,7 +9,7 @@ import { describe, test } from 'node:test';
 import type { Report } from '../src/core/types.js';
 import { iocDetector } from '../src/detect/ioc/detector.js';
 import { type Indicator, type IndicatorParse, parseIndicators } from '../src/detect/ioc/indicators.js';
-import { IpMatcher, readIp } from '../src/detect/ioc/ip.js';
+import { IpMatcher, readIp, withoutFirstGroup } from '../src/detect/ioc/ip.js';
 import { readStixPattern } from '../src/detect/ioc/stix-pattern.js';
 import { createScanEnv } from '../src/pipeline/env.js';
 import { processFile } from '../src/pipeline/process-file.js';
@@ -253,7 +253,12 @@ describe('URL indicators and IP ranges in CSV and text', () => {
   test('needles are literals a matching line holds: range prefixes, user-agent pieces without spaces, URL paths', () => {
     const ind = (type: Indicator['type'], value: string): Indicator => ({ type, value, source: 't' });
     const d = iocDetector([ind('ip', '198.51.100.0/24'), ind('ip', '2001:db8::/32'), ind('user-agent', 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) zgrab/0.x'), ind('url', '/owa/auth/erroree.aspx'), ind('url', '/a b.aspx?x=1')])!;
-    assert.deepEqual([...d.needles!].sort(), ['/owa/auth/erroree.aspx', '198.51.100.', '2001:db8:', 'b.aspx', 'mozilla/5.0'].sort());
+    // Address needles leave out the first group: the prefilter alternation must not start on digits.
+    assert.deepEqual([...d.needles!].sort(), ['/owa/auth/erroree.aspx', '.51.100.', ':db8:', 'b.aspx', 'mozilla/5.0'].sort());
+    assert.equal(withoutFirstGroup('203.0.113.45'), '.0.113.45');
+    assert.equal(withoutFirstGroup('2001:db8::1'), ':db8::1');
+    assert.equal(withoutFirstGroup('198.'), '198.', 'nothing would be left');
+    assert.equal(d.inspectsEveryCandidate, true, 'the detector looks addresses up itself');
     const many = Array.from({ length: 6000 }, (_, i) => ind('ip', `10.${i >> 8}.${i & 255}.1`));
     assert.equal(iocDetector(many)!.needles, null, 'a large feed reads every record rather than prefiltering with thousands of needles');
   });

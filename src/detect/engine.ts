@@ -21,9 +21,12 @@ export interface Needles {
 /** Per source: its detectors, the distinct needles, and which needles each detector wants. */
 interface Route {
   detectors: Detector[];
+  /** Every needle of the source, for the line prefilter. */
   needles: string[];
-  /** For each detector, the indexes into `needles` it listens to; null: every record. */
-  wants: (number[] | null)[];
+  /** The needles some detector's `wants` refers to: looked up in each record. */
+  checked: string[];
+  /** For each detector, the indexes into `checked` it listens to; null: every record; 'candidates': every record that passed the prefilter. */
+  wants: (number[] | null | 'candidates')[];
 }
 
 export class DetectionEngine {
@@ -40,15 +43,16 @@ export class DetectionEngine {
   ) {
     for (const d of detectors) {
       for (const s of d.appliesTo) {
-        const route = this.bySource.get(s) ?? { detectors: [], needles: [], wants: [] };
+        const route = this.bySource.get(s) ?? { detectors: [], needles: [], checked: [], wants: [] };
         route.detectors.push(d);
         this.bySource.set(s, route);
       }
     }
     for (const route of this.bySource.values()) {
       route.needles = [...new Set(route.detectors.flatMap((d) => d.needles ?? []).map((n) => n.toLowerCase()))].sort();
-      const index = new Map(route.needles.map((n, i) => [n, i]));
-      route.wants = route.detectors.map((d) => (d.needles === null ? null : d.needles.map((n) => index.get(n.toLowerCase())!)));
+      route.checked = [...new Set(route.detectors.filter((d) => !d.inspectsEveryCandidate).flatMap((d) => d.needles ?? []).map((n) => n.toLowerCase()))].sort();
+      const index = new Map(route.checked.map((n, i) => [n, i]));
+      route.wants = route.detectors.map((d) => (d.needles === null ? null : d.inspectsEveryCandidate ? 'candidates' : d.needles.map((n) => index.get(n.toLowerCase())!)));
     }
   }
 
@@ -94,11 +98,11 @@ export class DetectionEngine {
     const route = this.bySource.get(ev.source);
     if (!route) return;
     // Each distinct needle is looked up once per record, however many detectors share it.
-    const lower = route.needles.length > 0 ? ev.raw.toLowerCase() : '';
-    const present = route.needles.map((n) => lower.includes(n));
+    const lower = route.checked.length > 0 ? ev.raw.toLowerCase() : '';
+    const present = route.checked.map((n) => lower.includes(n));
     for (let i = 0; i < route.detectors.length; i++) {
       const wants = route.wants[i]!;
-      if (wants !== null && !wants.some((k) => present[k])) continue;
+      if (wants !== null && wants !== 'candidates' && !wants.some((k) => present[k])) continue;
       const d = route.detectors[i]!;
       const hit = d.inspect(ev, this.ctx);
       if (hit) this.acc.add(d, hit, ev);

@@ -9,6 +9,7 @@ import { isoTime } from '../core/clock.js';
 import { canaryInLine, requestIdField, requestIdInLine } from '../core/link-keys.js';
 import type { ContextEvent, LogEvent, SourceKind } from '../core/types.js';
 import { evidenceOf } from './accumulate.js';
+import { withoutFirstGroup } from './ioc/ip.js';
 import { clip, statusText } from './web.js';
 import { EVTX_ADDRESS_FIELDS } from './windows.js';
 
@@ -53,7 +54,7 @@ export class PivotCollector {
   constructor(private readonly spec: PivotSpec) {
     this.ips = new Set(spec.ips.map((i) => i.toLowerCase()));
     this.canaries = new Set(spec.canaries);
-    this.needles = [...new Set([...this.ips, ...[...this.canaries].map((c) => c.toLowerCase())])].sort();
+    this.needles = [...new Set([...[...this.ips].map(withoutFirstGroup), ...[...this.canaries].map((c) => c.toLowerCase())])].sort();
   }
 
   /** Sources worth reading again: those that can carry an address, a request id or a canary. */

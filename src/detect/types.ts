@@ -53,6 +53,12 @@ export interface Detector {
    * `inspect`. `null` means every record of the sources it applies to (only for low-volume logs).
    */
   needles: readonly string[] | null;
+  /**
+   * The needles only let records through the prefilter; `inspect` is cheap and judges every record
+   * that passed it (a lookup of the client address in a table), so the engine does not look for
+   * this detector's needles in each record.
+   */
+  inspectsEveryCandidate?: boolean;
   cves: readonly string[];
   /** MITRE ATT&CK technique ids. */
   attack: readonly string[];

@@ -80,6 +80,7 @@ export function iocDetector(indicators: readonly Indicator[]): Detector | undefi
     story: 'a known attacker address reached the server',
     appliesTo: ['iis', 'exchange-httpproxy', 'evtx'],
     needles: needles.size > MAX_NEEDLES ? null : [...needles],
+    inspectsEveryCandidate: true,
     cves: [],
     attack: ['T1190'],
     explanation: 'A request or logon came from an IP address, or with a user agent, that a published report attributes to attackers of Exchange servers. Addresses change hands, so check what the requests did before concluding.',

@@ -74,7 +74,19 @@ export function readIp(raw: string): { value: string } | { problem: string } {
 
 /** A lower-case literal every log line naming an address of this indicator contains. */
 export function ipNeedle(value: string): string {
-  return value.includes('/') ? rangeNeedle(value) : value;
+  return withoutFirstGroup(value.includes('/') ? rangeNeedle(value) : value);
+}
+
+/**
+ * The needle without the address's first group: `.0.113.45` for 203.0.113.45, `:db8::1` for
+ * 2001:db8::1. The line prefilter is one alternation: needles that start with a digit make it try
+ * at nearly every position of a log line (dates, times, sizes), and sixteen published addresses
+ * slowed a whole hunt by half; `.` and `:` start other needles already. A line that holds the tail
+ * but not the address only costs a parse; the address itself is compared in full.
+ */
+export function withoutFirstGroup(needle: string): string {
+  const cut = needle.search(/[.:]/);
+  return cut > 0 && cut < needle.length - 1 ? needle.slice(cut) : needle;
 }
 
 function rangeNeedle(value: string): string {
