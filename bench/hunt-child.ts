@@ -5,7 +5,7 @@ import { hunt } from '../src/pipeline/hunt.js';
 const paths = process.argv.slice(2);
 const threadsEnv = process.env['EXHUNT_BENCH_THREADS'];
 const started = performance.now();
-const report = await hunt({ paths, minSeverity: 'info', threads: threadsEnv ? Number(threadsEnv) : undefined });
+const report = await hunt({ paths, minSeverity: 'info', threads: threadsEnv ? Number(threadsEnv) : undefined, pivot: process.env['EXHUNT_BENCH_PIVOT'] !== '0' });
 const wallMs = performance.now() - started;
 process.stdout.write(
   `${JSON.stringify({

@@ -62,7 +62,7 @@ export class DetectionEngine {
     const more: Needles[] = [];
     const sigma = this.sigma?.needlesFor(source);
     if (sigma) more.push(sigma);
-    if (this.pivot?.reads(source)) more.push({ literals: this.pivot.needles, allLines: false });
+    if (this.pivot?.reads(source)) more.push({ literals: this.pivot.needlesFor(source), allLines: false });
     if (more.length === 0) return own;
     const allLines = own.allLines || more.some((n) => n.allLines);
     return { literals: allLines ? [] : [...new Set([...own.literals, ...more.flatMap((n) => n.literals)])].sort(), allLines };

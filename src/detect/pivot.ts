@@ -49,15 +49,26 @@ export class PivotCollector {
   private events: ContextEvent[] = [];
   private total = 0;
   private perFile = new Map<string, number>();
-  readonly needles: string[];
+  private readonly addressNeedles: string[];
+  private readonly sessionNeedles: string[];
 
   constructor(private readonly spec: PivotSpec) {
     this.ips = new Set(spec.ips.map((i) => i.toLowerCase()));
     this.canaries = new Set(spec.canaries);
-    this.needles = [...new Set([...[...this.ips].map(withoutFirstGroup), ...[...this.canaries].map((c) => c.toLowerCase())])].sort();
+    this.addressNeedles = [...new Set([...this.ips].map(withoutFirstGroup))].sort();
+    this.sessionNeedles = [...new Set([...this.addressNeedles, ...[...this.canaries].map((c) => c.toLowerCase())])].sort();
   }
 
-  /** Sources worth reading again: those that can carry an address, a request id or a canary. */
+  /**
+   * The literals a record of this source must contain. Sessions are looked for in the ECP Server log
+   * only: the IIS and HttpProxy rows of a session carry the attacker's address, and a canary (a
+   * needle starting with a letter) among the address needles makes the prefilter three times slower.
+   */
+  needlesFor(source: SourceKind): string[] {
+    return source === 'exchange-ecp-server' ? this.sessionNeedles : this.addressNeedles;
+  }
+
+  /** Sources worth reading again: those that can carry an address or a canary. */
   reads(source: SourceKind): boolean {
     return WEB_SOURCES.has(source) || source === 'exchange-ecp-server' || source === 'evtx';
   }
