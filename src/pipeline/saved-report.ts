@@ -2,7 +2,7 @@
 // (`exhunt report`, `exhunt timeline`, `exhunt export`). The file is checked for the shape every
 // writer relies on; reports from before schema 1.5 get their intrusions computed from their findings
 // (without the context records, which only a hunt over the logs can gather).
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { InputError } from '../core/errors.js';
 import type { Report } from '../core/types.js';
 import { correlate } from '../correlate/intrusions.js';
@@ -21,9 +21,9 @@ export function looksLikeReport(head: string): boolean {
 export async function readSavedReport(file: string): Promise<Report> {
   let text: string;
   try {
-    const buf = await readFile(file);
-    if (buf.length > MAX_REPORT_BYTES) throw new InputError(`${file}: ${buf.length} bytes is larger than a report can be (1 GiB)`);
-    text = buf.toString('utf8');
+    const size = (await stat(file)).size;
+    if (size > MAX_REPORT_BYTES) throw new InputError(`${file}: ${size} bytes is larger than a report can be (1 GiB)`);
+    text = await readFile(file, 'utf8');
   } catch (err) {
     if (err instanceof InputError) throw err;
     throw new InputError(`${file}: cannot read: ${err instanceof Error ? err.message : String(err)}`);
