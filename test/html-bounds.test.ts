@@ -36,3 +36,14 @@ test('a hunt with 3,000 findings of 50 full-length records each and 20,000 conte
   // The demo's own findings, the most severe, keep their cards.
   for (const f of demo.findings.filter((g) => g.stage === 'compromise')) assert.ok(html.includes(`<details class="finding" id="${f.id}"`), f.title);
 });
+
+test('the banner leads with one plain sentence: how the attacker got in and what they did', async () => {
+  const demo = await huntFixed([path.join(repoRoot(), 'examples', 'demo-triage')]);
+  const html = writerById('html')!.render(demo, { color: false, width: 100 });
+  const headline = /<p class="headline">([^<]*)<\/p>/.exec(html)?.[1];
+  assert.equal(headline, 'An attacker got in (ProxyLogon exploited (CVE-2021-26855) from 203.0.113.45 on 2021-03-03 06:49 UTC) and planted a web shell, ran commands on the server, read or exported mail, took passwords and packed data to take away.');
+  assert.ok(html.indexOf('class="headline"') < html.indexOf('id="actions"'), 'before what to do');
+  // Without a compromise there is no such sentence: the verdict's summary leads.
+  const quiet: Report = { ...demo, intrusions: [] };
+  assert.ok(!writerById('html')!.render(quiet, { color: false, width: 100 }).includes('class="headline"'));
+});

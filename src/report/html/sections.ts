@@ -25,6 +25,24 @@ function earliestLog(report: Report): string | undefined {
   return report.coverage.first;
 }
 
+/** What the attacker did after getting in, in plain words, for the banner. */
+const DID: Partial<Record<string, string>> = {
+  webshell: 'planted a web shell', commands: 'ran commands on the server', mailbox: 'read or exported mail',
+  credentials: 'took passwords', exfiltration: 'packed data to take away', cleanup: 'covered their tracks',
+};
+
+/** One sentence a non-expert reads first: how the attacker got in and what they did, from the intrusions. */
+function headlineOf(report: Report): string | undefined {
+  const xs = (report.intrusions ?? []).filter((x) => x.stage === 'compromise');
+  if (xs.length === 0) return undefined;
+  const seen = new Set(xs.flatMap((x) => x.steps.map((s) => s.phase)));
+  const did = PHASES.filter((p) => seen.has(p) && DID[p]).map((p) => DID[p]!);
+  const entry = xs.find((x) => x.entry)?.entry;
+  const who = xs.length === 1 ? 'An attacker' : 'Attackers';
+  const how = entry ? ` got in (${entry})` : ' got in (how is not visible in the logs)';
+  return `${who}${how}${did.length > 0 ? ` and ${did.length === 1 ? did[0] : `${did.slice(0, -1).join(', ')} and ${did[did.length - 1]}`}` : ''}.`;
+}
+
 export function verdictSection(report: Report): string {
   const v = report.verdict;
   const rows: string[] = [];
@@ -42,9 +60,10 @@ export function verdictSection(report: Report): string {
     warnings.push(`Only what the logs cover can be judged: they reach back to ${when(start)}.`);
   }
   for (const g of v.gaps) warnings.push(g);
+  const headline = headlineOf(report);
   return `<section id="verdict" data-status="${esc(v.status)}">
 <p class="status">${esc(v.status)}</p>
-<p class="summary">${esc(v.summary)}</p>
+${headline ? `<p class="headline">${esc(headline)}</p>\n<p class="detail">${esc(v.summary)}</p>` : `<p class="summary">${esc(v.summary)}</p>`}
 <dl>${rows.join('')}</dl>
 ${warnings.map((w) => `<p class="warn">${esc(w)}</p>`).join('')}
 </section>`;
