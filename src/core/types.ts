@@ -324,6 +324,18 @@ export interface ReportExposure {
 export const PHASES = ['scan', 'exploit', 'webshell', 'commands', 'mailbox', 'credentials', 'exfiltration', 'cleanup'] as const;
 export type Phase = (typeof PHASES)[number];
 
+/** Each phase in a few words, for people (HTML report, chart legend). */
+export const PHASE_LABELS: Record<Phase, string> = {
+  scan: 'Reconnaissance',
+  exploit: 'Exploitation',
+  webshell: 'Web shell',
+  commands: 'Commands run',
+  mailbox: 'Mail accessed',
+  credentials: 'Credentials taken',
+  exfiltration: 'Data taken',
+  cleanup: 'Tracks covered',
+};
+
 export interface IntrusionStep {
   phase: Phase;
   first?: string;
@@ -420,6 +432,14 @@ export interface Report {
   intrusions?: Intrusion[];
   /** Every other record of the attacker addresses (schema 1.5), present when there were attacker addresses and logs to read. */
   context?: ReportContext;
+}
+
+/** The client addresses a finding names: its representative record's and the distinct values kept (`…` marks a cut list). */
+export function findingIps(f: Finding): string[] {
+  const ips = new Set<string>();
+  if (f.clientIp) ips.add(f.clientIp);
+  for (const ip of f.details['clientIp'] ?? []) if (!ip.startsWith('…')) ips.add(ip);
+  return [...ips];
 }
 
 export function severityRank(s: Severity): number {

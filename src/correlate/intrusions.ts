@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { canaryInLine, requestIdInLine } from '../core/link-keys.js';
 import type { ContextEvent, Coverage, Evidence, Finding, Intrusion, IntrusionLink, IntrusionStep, SourceKind } from '../core/types.js';
-import { PHASES, severityRank, stageRank } from '../core/types.js';
+import { PHASES, findingIps, severityRank, stageRank } from '../core/types.js';
 import { phaseOf } from './phases.js';
 
 /** A file written this close to a web-shell write request is taken as that write's product. */
@@ -20,14 +20,6 @@ const RECORDS_PER_LINK = 20;
 const PIVOT_IPS = 200;
 const PIVOT_CANARIES = 100;
 const WEB_SOURCES: ReadonlySet<SourceKind> = new Set(['iis', 'exchange-httpproxy', 'exchange-rps-http']);
-
-/** Addresses a finding names (the representative and the distinct values kept). */
-export function ipsOf(f: Finding): string[] {
-  const ips = new Set<string>();
-  if (f.clientIp) ips.add(f.clientIp);
-  for (const ip of f.details['clientIp'] ?? []) if (!ip.startsWith('…')) ips.add(ip);
-  return [...ips];
-}
 
 function isActor(f: Finding): boolean {
   return f.stage === 'attempt' || f.stage === 'compromise';
@@ -52,7 +44,7 @@ export function pivotKeys(findings: readonly Finding[]): { ips: string[]; canari
   const canaries = new Set<string>();
   for (const f of findings) {
     if (!isActor(f)) continue;
-    for (const ip of ipsOf(f)) ips.set(ip, Math.max(ips.get(ip) ?? 0, severityRank(f.severity) * 10 + stageRank(f.stage)));
+    for (const ip of findingIps(f)) ips.set(ip, Math.max(ips.get(ip) ?? 0, severityRank(f.severity) * 10 + stageRank(f.stage)));
     for (const e of f.evidence) {
       const canary = canaryInLine(e.excerpt);
       if (canary && canaries.size < PIVOT_CANARIES) canaries.add(canary);
@@ -148,11 +140,11 @@ export function correlate(findings: readonly Finding[], context: readonly Contex
   const actorIds = new Set(actors.map((f) => f.id));
 
   // Scan findings join through their address only when that address also attacked.
-  const attackIps = new Set(actors.flatMap(ipsOf));
-  const members = findings.filter((f) => actorIds.has(f.id) || (f.stage === 'scan' && ipsOf(f).some((ip) => attackIps.has(ip))));
+  const attackIps = new Set(actors.flatMap(findingIps));
+  const members = findings.filter((f) => actorIds.has(f.id) || (f.stage === 'scan' && findingIps(f).some((ip) => attackIps.has(ip))));
   for (const f of members) {
     uf.find(`f:${f.id}`);
-    for (const ip of ipsOf(f)) if (attackIps.has(ip)) uf.union(`f:${f.id}`, `ip:${ip}`);
+    for (const ip of findingIps(f)) if (attackIps.has(ip)) uf.union(`f:${f.id}`, `ip:${ip}`);
   }
 
   // Shared request ids and ECP sessions, from evidence and context records.
@@ -224,7 +216,7 @@ export function correlate(findings: readonly Finding[], context: readonly Contex
     list.push(f);
     groups.set(root, list);
   }
-  const withIp = [...groups.values()].filter((g) => g.some(isActor) && g.some((f) => ipsOf(f).length > 0));
+  const withIp = [...groups.values()].filter((g) => g.some(isActor) && g.some((f) => findingIps(f).length > 0));
   const hostOnly = [...groups.values()].filter((g) => !withIp.includes(g)).flat().filter(isActor);
   const windowOf = (g: Finding[]) => {
     let first = Infinity;
@@ -282,7 +274,7 @@ export function correlate(findings: readonly Finding[], context: readonly Contex
 function describeIntrusion(group: Finding[], shellLinks: IntrusionLink[], keys: Map<string, Key>): Intrusion {
   const fs = [...group].sort(byTime);
   const ids = new Set(fs.map((f) => f.id));
-  const ips = [...new Set(fs.filter(isActor).flatMap(ipsOf))].sort();
+  const ips = [...new Set(fs.filter(isActor).flatMap(findingIps))].sort();
   let stage = fs[0]!.stage;
   let severity = fs[0]!.severity;
   let first: string | undefined;
@@ -309,16 +301,16 @@ function describeIntrusion(group: Finding[], shellLinks: IntrusionLink[], keys: 
   }
   const entryFinding = fs.find((f) => phaseById.get(f.id) === 'exploit' && f.stage !== 'scan');
   const entry = entryFinding
-    ? `${entryFinding.story}${ipsOf(entryFinding)[0] ? ` from ${ipsOf(entryFinding)[0]}` : ''} on ${day(entryFinding.time)}`
+    ? `${entryFinding.story}${findingIps(entryFinding)[0] ? ` from ${findingIps(entryFinding)[0]}` : ''} on ${day(entryFinding.time)}`
     : '';
   const story: string[] = [];
   const scans = fs.filter((f) => f.stage === 'scan');
-  if (scans.length > 0) story.push(`${day(scans[0]!.time)} — ${joinWords([...new Set(scans.flatMap(ipsOf))])} probed the server (${[...new Set(scans.map((f) => f.story))].join(', ')}).`);
+  if (scans.length > 0) story.push(`${day(scans[0]!.time)} — ${joinWords([...new Set(scans.flatMap(findingIps))])} probed the server (${[...new Set(scans.map((f) => f.story))].join(', ')}).`);
   if (!entryFinding && fs.some(isActor)) story.push(`No exploit request is visible${first ? ` before ${day(first)}` : ''}: the logs may not reach back to how the attacker got in.`);
   let previous = '';
   for (const f of fs) {
     if (!isActor(f)) continue;
-    const from = ipsOf(f).length > 0 ? ` (from ${joinWords(ipsOf(f).slice(0, 3))})` : '';
+    const from = findingIps(f).length > 0 ? ` (from ${joinWords(findingIps(f).slice(0, 3))})` : '';
     const what = f.title.length > 160 ? `${f.title.slice(0, 159)}…` : f.title;
     const line = `${day(f.time)} — ${what}${from}.`;
     if (line !== previous) story.push(line);

@@ -3,17 +3,6 @@
 // stage decide when the words do not (Sigma rules bring titles and tags of their own).
 import type { Finding, Phase } from '../core/types.js';
 
-export const PHASE_LABELS: Record<Phase, string> = {
-  scan: 'Reconnaissance',
-  exploit: 'Exploitation',
-  webshell: 'Web shell',
-  commands: 'Commands run',
-  mailbox: 'Mail accessed',
-  credentials: 'Credentials taken',
-  exfiltration: 'Data packed or taken',
-  cleanup: 'Tracks covered',
-};
-
 // First match wins: the more specific outcome before the means.
 const BY_WORDS: [RegExp, Phase][] = [
   [/lsass|password|credential|mimikatz|ntds/i, 'credentials'],

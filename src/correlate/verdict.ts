@@ -2,7 +2,7 @@
 // reach, which evidence sources are missing, and what to do next — in words a non-expert can act on.
 import type { Coverage, Finding, Intrusion, SourceKind, Verdict, VerdictStatus } from '../core/types.js';
 import { sourceName } from '../core/source-names.js';
-import { severityRank, stageRank } from '../core/types.js';
+import { findingIps, severityRank, stageRank } from '../core/types.js';
 
 // The logs each family of checks needs, to say what could not be checked.
 const EXPECTED: { source: SourceKind; why: string }[] = [
@@ -62,7 +62,7 @@ export function computeVerdict(findings: readonly Finding[], coverage: Coverage,
   let first: string | undefined;
   let last: string | undefined;
   for (const f of relevant) {
-    for (const ip of f.details['clientIp'] ?? (f.clientIp ? [f.clientIp] : [])) if (!ip.startsWith('…')) ips.add(ip);
+    for (const ip of findingIps(f)) ips.add(ip);
     if (f.time && (!first || f.time < first)) first = f.time;
     const end = f.lastSeen ?? f.time;
     if (end && (!last || end > last)) last = end;

@@ -7,6 +7,7 @@
 // an id), never an id, a property name or a pattern path.
 import { isIPv4, isIPv6 } from 'node:net';
 import type { FileFacts, Finding, Report } from '../core/types.js';
+import { findingIps } from '../core/types.js';
 import { scoId, sdoId, stixTime } from './stix-ids.js';
 import { equalsPattern } from './stix-pattern.js';
 
@@ -75,9 +76,8 @@ function only(values: string[] | undefined): string | undefined {
 }
 
 /** Client addresses of a finding; `…`-prefixed entries mark a truncated list and are no address. */
-function findingIps(f: Finding): string[] {
-  const all = [...(f.clientIp ? [f.clientIp] : []), ...(f.details['clientIp'] ?? [])];
-  return [...new Set(all.filter((ip) => isIPv4(ip) || isIPv6(ip)))].sort();
+function validIps(f: Finding): string[] {
+  return findingIps(f).filter((ip) => isIPv4(ip) || isIPv6(ip)).sort();
 }
 
 function ipObject(ip: string): StixObject {
@@ -170,7 +170,7 @@ export function reportToStix(report: Report, opts: StixOptions = {}): StixBundle
     const lastSeen = stixTime(f.lastSeen);
     const last = lastSeen !== undefined && lastSeen > first ? lastSeen : first;
     const refs: string[] = [];
-    const ips = findingIps(f);
+    const ips = validIps(f);
     const ipIds = ips.map((ip) => objs.sco(ipObject(ip)));
     refs.push(...ipIds);
     const fileFacts = f.file;

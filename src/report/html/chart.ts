@@ -2,7 +2,8 @@
 // intrusion's phases for findings, and the attacker's other requests (context) — drawn as SVG on the
 // server, so it needs no script and no library. Colours are presentation attributes, not inline
 // styles, which the report's Content-Security-Policy would refuse.
-import type { Report } from '../../core/types.js';
+import type { Phase, Report } from '../../core/types.js';
+import { PHASES, PHASE_LABELS } from '../../core/types.js';
 import { phaseIn } from '../phase-of.js';
 import { esc } from './escape.js';
 
@@ -12,16 +13,15 @@ export interface Series {
   colour: string;
 }
 
+const COLOURS: Record<Phase | 'context', string> = {
+  scan: '#8a94a6', exploit: '#d62828', webshell: '#f77f00', commands: '#9d4edd', mailbox: '#1d6fd6',
+  credentials: '#7b2d26', exfiltration: '#2a9d8f', cleanup: '#495057', context: '#c9ced6',
+};
+
+/** One series per phase, in the attack's order, then the attacker's other records. */
 export const SERIES: readonly Series[] = [
-  { id: 'scan', label: 'Reconnaissance', colour: '#8a94a6' },
-  { id: 'exploit', label: 'Exploitation', colour: '#d62828' },
-  { id: 'webshell', label: 'Web shell', colour: '#f77f00' },
-  { id: 'commands', label: 'Commands', colour: '#9d4edd' },
-  { id: 'mailbox', label: 'Mail accessed', colour: '#1d6fd6' },
-  { id: 'credentials', label: 'Credentials', colour: '#7b2d26' },
-  { id: 'exfiltration', label: 'Data taken', colour: '#2a9d8f' },
-  { id: 'cleanup', label: 'Tracks covered', colour: '#495057' },
-  { id: 'context', label: 'Other attacker requests', colour: '#c9ced6' },
+  ...PHASES.map((p) => ({ id: p, label: PHASE_LABELS[p], colour: COLOURS[p] })),
+  { id: 'context', label: 'Other attacker requests', colour: COLOURS.context },
 ];
 
 const HOUR = 3600_000;

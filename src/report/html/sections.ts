@@ -2,14 +2,9 @@
 // to do now (concrete: the update to install, the files to keep and then remove, the passwords to
 // change, the mailboxes to review, when to call for help), and each intrusion told as a story.
 import type { Finding, Intrusion, Report } from '../../core/types.js';
-import { PHASES } from '../../core/types.js';
+import { PHASES, PHASE_LABELS } from '../../core/types.js';
 import { phaseIn } from '../phase-of.js';
 import { esc, token, when } from './escape.js';
-
-const PHASE_NAMES: Record<string, string> = {
-  scan: 'Reconnaissance', exploit: 'Exploit', webshell: 'Web shell', commands: 'Commands', mailbox: 'Mail accessed',
-  credentials: 'Credentials taken', exfiltration: 'Data taken', cleanup: 'Tracks covered',
-};
 
 const DAY = 24 * 3600_000;
 
@@ -122,10 +117,10 @@ ${items.length > 0 ? `<ol class="checklist">${items.map((i) => `<li>${i}</li>`).
 function intrusionArticle(report: Report, x: Intrusion): string {
   const byId = new Map(report.findings.map((f) => [f.id, f]));
   const seen = new Set(x.steps.map((s) => s.phase));
-  const chain = PHASES.map((p) => `<li class="${seen.has(p) ? 'seen' : ''}" data-phase="${token(p)}">${esc(PHASE_NAMES[p])}</li>`).join('');
+  const chain = PHASES.map((p) => `<li class="${seen.has(p) ? 'seen' : ''}" data-phase="${token(p)}">${esc(PHASE_LABELS[p])}</li>`).join('');
   const steps = x.steps.map((s) => {
     const links = s.findings.map((id) => byId.get(id)).filter((f): f is Finding => !!f).map(findingLink);
-    return `<li><strong>${esc(PHASE_NAMES[s.phase])}</strong> (${esc(when(s.first))} → ${esc(when(s.last))}): ${esc(s.summary)}${links.length > 0 ? `<br><span class="muted">Findings: ${links.join(' · ')}</span>` : ''}</li>`;
+    return `<li><strong>${esc(PHASE_LABELS[s.phase])}</strong> (${esc(when(s.first))} → ${esc(when(s.last))}): ${esc(s.summary)}${links.length > 0 ? `<br><span class="muted">Findings: ${links.join(' · ')}</span>` : ''}</li>`;
   });
   const links = x.links.map((l) => `<li>${esc(l.kind === 'request-id' ? 'same request in several logs' : l.kind === 'ecp-canary' ? 'same control-panel session' : 'web-shell file, its writer and its users')}: <code>${esc(l.value)}</code><br><span class="muted">${esc(l.records.join(' · '))}</span></li>`);
   const context = (report.context?.events ?? []).filter((c) => c.intrusion === x.id).length;

@@ -2,7 +2,7 @@
 // remediation and evidence lines, the timeline, and what was read. Tables are sortable and
 // filterable by the report's script; without it they are still complete.
 import type { Finding, Report } from '../../core/types.js';
-import { severityRank, stageRank } from '../../core/types.js';
+import { findingIps, severityRank, stageRank } from '../../core/types.js';
 import { phaseIn } from '../phase-of.js';
 import { buildTimeline } from '../timeline.js';
 import { esc, token, when } from './escape.js';
@@ -33,13 +33,6 @@ function table(id: string, columns: Column[], rows: string[], extraControls = ''
 <div class="scroll"><table id="${id}"><thead><tr>${head}</tr></thead><tbody>${rows.join('\n')}</tbody></table></div>`;
 }
 
-function ipsOf(f: Finding): string[] {
-  const ips = new Set<string>();
-  if (f.clientIp) ips.add(f.clientIp);
-  for (const ip of f.details['clientIp'] ?? []) if (!ip.startsWith('…')) ips.add(ip);
-  return [...ips];
-}
-
 export function attackersSection(report: Report): string {
   interface Row { ip: string; first?: string; last?: string; findings: number; stage: Finding['stage']; severity: Finding['severity']; context: number; intrusion: string; agents: Set<string> }
   const rows = new Map<string, Row>();
@@ -51,7 +44,7 @@ export function attackersSection(report: Report): string {
     if (e && (!r.last || e > r.last)) r.last = e;
   };
   for (const f of report.findings) {
-    for (const ip of ipsOf(f)) {
+    for (const ip of findingIps(f)) {
       const r = rows.get(ip) ?? { ip, findings: 0, stage: f.stage, severity: f.severity, context: 0, intrusion: intrusionNo.get(ip) ?? '', agents: new Set<string>() };
       r.findings++;
       if (stageRank(f.stage) > stageRank(r.stage)) r.stage = f.stage;
@@ -117,7 +110,7 @@ export function findingsSection(report: Report): string {
     { key: 'severity', label: 'Severity', numeric: true }, { key: 'time', label: 'First seen' }, { key: 'title', label: 'Finding' }, { key: 'ip', label: 'Address' }, { key: 'count', label: 'Records', numeric: true }, { key: 'rule', label: 'Rule' },
   ];
   const carded = new Set(report.findings.slice(0, FINDING_CARDS).map((f) => f.id));
-  const rows = report.findings.map((f) => `<tr data-severity="${token(f.severity)}"><td data-sort-value="${severityRank(f.severity)}"><span class="sev sev-${token(f.severity)}">${esc(f.severity)}</span></td><td data-sort-value="${esc(f.time ?? '')}">${esc(when(f.time))}</td><td>${carded.has(f.id) ? findingLink(f) : esc(f.title)}</td><td class="mono">${esc(ipsOf(f).join(', '))}</td><td>${f.count}</td><td><code>${esc(f.rule)}</code></td></tr>`);
+  const rows = report.findings.map((f) => `<tr data-severity="${token(f.severity)}"><td data-sort-value="${severityRank(f.severity)}"><span class="sev sev-${token(f.severity)}">${esc(f.severity)}</span></td><td data-sort-value="${esc(f.time ?? '')}">${esc(when(f.time))}</td><td>${carded.has(f.id) ? findingLink(f) : esc(f.title)}</td><td class="mono">${esc(findingIps(f).join(', '))}</td><td>${f.count}</td><td><code>${esc(f.rule)}</code></td></tr>`);
   const select = `<label>At least <select class="severity-filter" data-table="findings-table">${['all', 'critical', 'high', 'medium', 'low', 'info'].map((s) => `<option value="${s}">${s}</option>`).join('')}</select></label>`;
   const below = report.stats.belowThreshold > 0 ? `<p class="muted">${report.stats.belowThreshold} findings below ${esc(report.options.minSeverity)} are not listed.</p>` : '';
   const cards = report.findings.slice(0, FINDING_CARDS);
