@@ -24,7 +24,8 @@ const ALLOWED: Record<string, string[]> = {
   exposure: ['core', 'exposure'],
   pipeline: ['core', 'sources', 'parsers', 'detect', 'correlate', 'exposure', 'pipeline'],
   collect: ['core', 'collect'],
-  cli: ['core', 'pipeline', 'report', 'collect', 'exposure', 'cli'],
+  serve: ['core', 'report', 'exposure', 'correlate', 'serve'],
+  cli: ['core', 'pipeline', 'report', 'collect', 'exposure', 'serve', 'cli'],
 };
 
 function tsFiles(dir: string): string[] {
