@@ -3,6 +3,7 @@
 import { ExhuntError, UsageError } from '../core/errors.js';
 import { TOOL_VERSION } from '../core/version.js';
 import { terminalSafe } from '../report/sanitize.js';
+import { ADMIN_HELP, adminCommand } from './commands/admin.js';
 import { BUILD_HELP, buildCommand } from './commands/build.js';
 import { COLLECT_HELP, collectCommand } from './commands/collect.js';
 import { EVTX_HELP, evtxCommand } from './commands/evtx.js';
@@ -13,7 +14,9 @@ import { REPORT_HELP, reportCommand } from './commands/report.js';
 import { RULES_HELP, rulesCommand } from './commands/rules.js';
 import { SCAN_HELP, scanCommand } from './commands/scan.js';
 import { SCAN_FILES_HELP, scanFilesCommand } from './commands/scan-files.js';
+import { SERVE_HELP, serveCommand } from './commands/serve.js';
 import { TIMELINE_HELP, timelineCommand } from './commands/timeline.js';
+import { WORKER_HELP, workerCommand } from './commands/worker.js';
 import { EXIT } from './exit-codes.js';
 import type { Io } from './io.js';
 
@@ -35,6 +38,9 @@ const COMMANDS: readonly Command[] = [
   { name: 'timeline', summary: 'the attack timeline (findings, attacker context, file times) as Timesketch CSV or JSONL', run: timelineCommand, help: TIMELINE_HELP },
   { name: 'report', summary: 'render a saved JSON report again: HTML for people, timeline, CSV…', run: reportCommand, help: REPORT_HELP },
   { name: 'export', summary: 'export what a hunt observed as a STIX 2.1 bundle (observed data, indicators, sightings)', run: exportCommand, help: EXPORT_HELP },
+  { name: 'serve', summary: 'the campaign service: organisations, exposure, uploads, notifications, remediation (API + dashboard)', run: serveCommand, help: SERVE_HELP },
+  { name: 'worker', summary: 'run the service\'s scan jobs (PostgreSQL: any number of workers on any machines)', run: workerCommand, help: WORKER_HELP },
+  { name: 'admin', summary: 'service administration: create-user, create-org, import-orgs, import-shadowserver', run: adminCommand, help: ADMIN_HELP },
   { name: 'collect', summary: 'on the Exchange server: gather logs, web folders and event logs into a triage zip', run: collectCommand, help: COLLECT_HELP },
 ];
 

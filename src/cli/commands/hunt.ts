@@ -6,6 +6,7 @@ import { hunt, type Progress } from '../../pipeline/hunt.js';
 import { WRITERS, writerById } from '../../report/registry.js';
 import { terminalSafe } from '../../report/sanitize.js';
 import { parseCommandLine, wholeNumber } from '../args.js';
+import { upload, uploadTarget } from '../upload.js';
 import { checkRulePaths, readPlaceholders } from './rules.js';
 import { EXIT } from '../exit-codes.js';
 import { type Io, colorWanted } from '../io.js';
@@ -52,6 +53,10 @@ ${SWEEP_OPTIONS_HELP}      --no-file-sweep      read the logs only; do not sweep
       --no-pivot           do not read the logs a second time for the attacker addresses' other
                            records (the timeline's context; intrusions are still pieced together)
       --demo               hunt the bundled demo collection of a compromised server
+      --upload URL         also send the JSON report to an exhunt serve instance (its base URL);
+                           the same report twice is stored once
+      --token T            the organisation's API token for --upload (or EXHUNT_TOKEN)
+      --upload-server IP   the address of the Exchange server the collection came from
       --threads N          worker threads (default: one per core for inputs over 64 MiB)
       --max-line-bytes N   longest line read (default 1M, 4K–256M); longer lines are reported and skipped
       --max-unzipped N     most bytes one zip archive may expand to (default 256G)
@@ -61,7 +66,8 @@ ${SWEEP_OPTIONS_HELP}      --no-file-sweep      read the logs only; do not sweep
   -q, --quiet              no progress and no per-file warnings on standard error
   -h, --help               this help
 
-Exit codes: 0 nothing at or above --min-severity, 1 findings, 2 usage or input error.
+Exit codes: 0 nothing at or above --min-severity, 1 findings, 2 usage or input error, or
+the --upload failed (the report is still written).
 `;
 
 const SIZE = /^(\d+(?:\.\d+)?)\s*([kmgt]i?b?)?$/i;
@@ -115,6 +121,9 @@ export async function huntCommand(argv: string[], io: Io, filesOnly = false): Pr
     until: { type: 'string' },
     'exchange-path': { type: 'string' },
     demo: { type: 'boolean', default: false },
+    upload: { type: 'string' },
+    token: { type: 'string' },
+    'upload-server': { type: 'string' },
     'no-recovered': { type: 'boolean', default: false },
     sigma: { type: 'string', multiple: true },
     'sigma-config': { type: 'string' },
@@ -157,6 +166,8 @@ export async function huntCommand(argv: string[], io: Io, filesOnly = false): Pr
   if (o['max-zip-ratio'] !== undefined) limits.maxZipRatio = wholeNumber('--max-zip-ratio', o['max-zip-ratio']);
 
   if (o.sigma) checkRulePaths('--sigma', o.sigma);
+  const uploadTo = uploadTarget(o.upload, o.token, io.env);
+  if (o['upload-server'] !== undefined && !uploadTo) throw new UsageError('--upload-server is only used with --upload URL');
   const showProgress = !o.quiet && io.stderr.isTTY === true;
   const startMs = Date.now();
   let lastDraw = 0;
@@ -225,6 +236,15 @@ export async function huntCommand(argv: string[], io: Io, filesOnly = false): Pr
     }
   } else {
     io.stdout.write(text);
+  }
+  if (uploadTo) {
+    try {
+      const line = await upload(uploadTo, 'reports', writer.id === 'json' ? text : writerById('json')!.render(report, { color: false, width: 100, verbose: false }), { server: o['upload-server'] });
+      if (!o.quiet) io.stderr.write(`exhunt: ${terminalSafe(line)}\n`);
+    } catch (err) {
+      io.stderr.write(`exhunt: error: ${terminalSafe(err instanceof Error ? err.message : String(err))}\n`);
+      return EXIT.error;
+    }
   }
   const threshold = severityRank(minSeverity);
   if (report.findings.some((f) => severityRank(f.severity) >= threshold)) return EXIT.findings;

@@ -9,6 +9,7 @@ import { TOOL_VERSION } from '../../core/version.js';
 import { paint } from '../../report/paint.js';
 import { csvCell, jsonSafe, terminalSafe } from '../../report/sanitize.js';
 import { parseCommandLine, wholeNumber } from '../args.js';
+import { upload, uploadTarget } from '../upload.js';
 import { EXIT } from '../exit-codes.js';
 import { type Io, type OutStream, colorWanted } from '../io.js';
 import { parseTime } from './hunt.js';
@@ -42,6 +43,9 @@ Options:
   -f, --format FORMAT   console|json|jsonl|csv (default: console)
   -o, --output FILE     write the results to FILE instead of standard output
       --as-of DATE      judge product support as of DATE (default: today)
+      --upload URL      also send the JSON results to an exhunt serve instance (its base URL); the
+                        service keeps hosts inside the organisation's registered ranges
+      --token T         the organisation's API token for --upload (or EXHUNT_TOKEN)
   -q, --quiet           no progress bar on standard error
       --color/--no-color
   -h, --help            this help
@@ -55,7 +59,8 @@ error, evidence, requests, durationMs }] }. jsonl prints one host per line as it
 Ctrl-C stops the scan and still writes every result so far (hosts not reached say so).
 
 Exit codes: 0 no host vulnerable or unsupported, 1 some host vulnerable or outdated-unsupported,
-2 usage error or every target refused, 130 interrupted (partial results written).
+2 usage error, every target refused or the --upload failed, 130 interrupted (partial results
+written).
 `;
 
 function listOrFile(flag: string, values: readonly string[]): string[] {
@@ -121,6 +126,8 @@ export async function scanCommand(argv: string[], io: Io): Promise<number> {
     format: { type: 'string', short: 'f', default: 'console' },
     output: { type: 'string', short: 'o' },
     'as-of': { type: 'string' },
+    upload: { type: 'string' },
+    token: { type: 'string' },
     quiet: { type: 'boolean', short: 'q', default: false },
     color: { type: 'boolean' },
     'no-color': { type: 'boolean' },
@@ -134,6 +141,7 @@ export async function scanCommand(argv: string[], io: Io): Promise<number> {
   if (!o.scope || o.scope.length === 0) throw new UsageError('scan: --scope is required: list the addresses, ranges or host names you are authorised to scan');
   if (!['console', 'json', 'jsonl', 'csv'].includes(o.format)) throw new UsageError(`--format: expected console, json, jsonl or csv, got "${o.format}"`);
   const scope = new Scope(listOrFile('--scope', o.scope));
+  const uploadTo = uploadTarget(o.upload, o.token, io.env);
   const maxHosts = wholeNumber('--max-hosts', o['max-hosts'], 1);
   const defaults = { tls: !o.http, ...(o.port ? { port: wholeNumber('--port', o.port, 1) } : {}) };
   const targets: Target[] = [];
@@ -178,8 +186,9 @@ export async function scanCommand(argv: string[], io: Io): Promise<number> {
     process.removeListener('SIGINT', onSigint);
     if (showProgress) io.stderr.write('\r\x1b[2K');
   }
+  const json = (): string => jsonSafe(JSON.stringify({ tool: { name: 'exhunt', version: TOOL_VERSION }, interrupted: result.interrupted, stats: result.stats, hosts: result.hosts }, null, 2));
   if (o.format === 'json') {
-    out.write(`${jsonSafe(JSON.stringify({ tool: { name: 'exhunt', version: TOOL_VERSION }, interrupted: result.interrupted, stats: result.stats, hosts: result.hosts }, null, 2))}\n`);
+    out.write(`${json()}\n`);
   } else if (o.format === 'csv') {
     out.write(`${CSV_COLUMNS.join(',')}\n${result.hosts.map((h) => `${csvRow(h)}\n`).join('')}`);
   } else if (o.format === 'jsonl') {
@@ -188,6 +197,15 @@ export async function scanCommand(argv: string[], io: Io): Promise<number> {
     out.write(consoleTable(result, colorWanted(io.stdout, io.env, o['no-color'] ? false : o.color), o.output ? 500 : (io.stdout.columns ?? 120)));
   }
   if (o.output) await new Promise<void>((resolve) => (out as ReturnType<typeof createWriteStream>).end(resolve));
+  if (uploadTo) {
+    try {
+      const line = await upload(uploadTo, 'scans', json());
+      if (!o.quiet) io.stderr.write(`exhunt: ${terminalSafe(line)}\n`);
+    } catch (err) {
+      io.stderr.write(`exhunt: error: ${terminalSafe(err instanceof Error ? err.message : String(err))}\n`);
+      return EXIT.error;
+    }
+  }
   if (result.interrupted) return EXIT.interrupted;
   if (result.stats.refused === targets.length) {
     io.stderr.write(`exhunt: every target was refused: none is inside --scope\n`);

@@ -1,0 +1,404 @@
+// Observations: one sighting of an Exchange server (a scan, a Shadowserver report row, a hunt) and
+// what follows from it: the server's latest state, the per-day exposure counts the chart draws and
+// the remediation changes the evidence proves. A national feed brings 100k rows a day, so rows are
+// written in chunks, each chunk with a handful of multi-row statements in one transaction.
+import { createHash, randomUUID } from 'node:crypto';
+import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
+import { type Database, REMEDIATION, type RemediationStatus, type ServerTable } from '../db/schema.js';
+import { hexToIp, ipToHex } from '../ip.js';
+import { audit } from './audit.js';
+import { InvalidInput } from './orgs.js';
+
+export type ObservationSource = 'scan' | 'shadowserver' | 'hunt';
+
+export interface ObservationInput {
+  address: string;
+  hostname?: string | null;
+  port?: number | null;
+  /** ISO-8601 with a zone (Z or an offset); stored as UTC. */
+  observedAt: string;
+  source: ObservationSource;
+  tag: string;
+  build?: string | null;
+  product?: string | null;
+  verdict?: string | null;
+  vulnerable: boolean;
+  compromised: boolean;
+  cves: string[];
+  url?: string | null;
+  /** When set, attribute to this org without range lookup. */
+  orgId?: string;
+}
+
+export interface RecordResult {
+  /** New observations stored. */
+  inserted: number;
+  /** Rows already stored (same source, address, time, tag and URL): skipped. */
+  duplicates: number;
+  /** New observations that no organisation could be found for. */
+  unmatched: number;
+  /** Distinct servers the new observations are about. */
+  servers: number;
+  /** Organisations whose servers changed (their summaries were refreshed), sorted. */
+  orgs: string[];
+}
+
+// Big enough that commits (a WAL checkpoint at times) are rare, small enough to keep memory flat.
+const CHUNK = 5000;
+/** Bound values per statement, under SQLite's 32,766 and PostgreSQL's 65,535. */
+const MAX_PARAMS = 30_000;
+const ZONED = /(Z|[+-]\d{2}:?\d{2})$/i;
+
+type Server = Selectable<ServerTable>;
+
+interface Prepared extends ObservationInput {
+  key: string;
+  day: string;
+  org: string | null;
+}
+
+type Attribution = (address: string, hostname: string | null | undefined) => string | null;
+
+interface Context {
+  actor: string;
+  now: Date;
+  /** Loaded on the first row that needs it: uploads by an organisation never do. */
+  attribution?: Attribution;
+  touched: Set<string>;
+  servers: Set<string>;
+  result: RecordResult;
+}
+
+/** Runs fn in a transaction unless db already is one (Kysely cannot nest them). */
+export function atomically<T>(db: Kysely<Database>, fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+  return db.isTransaction ? fn(db) : db.transaction().execute(fn);
+}
+
+function batches<T>(items: readonly T[], columns: number): T[][] {
+  const size = Math.max(1, Math.floor(MAX_PARAMS / columns));
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function prepare(r: ObservationInput, i: number): Prepared {
+  const hex = ipToHex(r.address.trim());
+  if (!hex) throw new InvalidInput(`observation ${i + 1}: "${r.address}" is not an IP address`);
+  const t = Date.parse(r.observedAt);
+  // A time without a zone would be read in the server's local time.
+  if (Number.isNaN(t) || !ZONED.test(r.observedAt.trim())) throw new InvalidInput(`observation ${i + 1}: "${r.observedAt}" is not an ISO-8601 time with a zone`);
+  // One spelling per address and time, so that the same sighting always has the same key.
+  const address = hexToIp(hex);
+  const observedAt = new Date(t).toISOString();
+  const key = createHash('sha256').update(`${r.source}|${address}|${observedAt}|${r.tag}|${r.url ?? ''}`).digest('base64url');
+  return { ...r, address, observedAt, key, day: observedAt.slice(0, 10), org: null };
+}
+
+/** The first `len` bits of a hex address, as a map key: whole hex digits, then the leftover bits. */
+function prefixKey(hex: string, len: number): string {
+  const digits = len >> 2;
+  const rest = len & 3;
+  return rest === 0 ? hex.slice(0, digits) : `${hex.slice(0, digits)}/${parseInt(hex[digits]!, 16) >> (4 - rest)}`;
+}
+
+/** How many leading bits two hex addresses share. */
+function commonBits(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  return i === a.length ? i * 4 : i * 4 + Math.clz32(parseInt(a[i]!, 16) ^ parseInt(b[i]!, 16)) - 28;
+}
+
+/**
+ * attribute() of orgs.ts for a whole import: the ranges and domains are read once and looked up in
+ * memory, because a query per address is a round trip each on PostgreSQL. Same rule: the most
+ * specific range holding the address, else the longest registered domain of the host name. Ranges
+ * are CIDR blocks (cidrToRange), so the most specific one is the longest matching bit prefix.
+ */
+async function loadAttribution(db: Kysely<Database>): Promise<Attribution> {
+  const byLength = new Map<number, Map<string, string>>();
+  for (const r of await db.selectFrom('org_ranges').select(['org_id', 'start_hex', 'end_hex']).orderBy('id').execute()) {
+    const len = commonBits(r.start_hex, r.end_hex);
+    const blocks = byLength.get(len) ?? new Map<string, string>();
+    byLength.set(len, blocks);
+    const key = prefixKey(r.start_hex, len);
+    if (!blocks.has(key)) blocks.set(key, r.org_id);
+  }
+  const lengths = [...byLength.keys()].sort((a, b) => b - a);
+  const domains = new Map<string, string>();
+  for (const d of await db.selectFrom('org_domains').select(['org_id', 'domain']).execute()) if (!domains.has(d.domain)) domains.set(d.domain, d.org_id);
+  return (address, hostname) => {
+    const hex = ipToHex(address)!;
+    for (const len of lengths) {
+      const org = byLength.get(len)!.get(prefixKey(hex, len));
+      if (org) return org;
+    }
+    const labels = (hostname ?? '').trim().toLowerCase().replace(/\.$/, '').split('.');
+    for (let i = 0; i < labels.length - 1; i++) {
+      const org = domains.get(labels.slice(i).join('.'));
+      if (org) return org;
+    }
+    return null;
+  };
+}
+
+function newServer(r: Prepared): Server {
+  return {
+    id: randomUUID(), org_id: null, address: r.address, hostname: null, port: null, build: null, product: null, verdict: null,
+    cves: '', vulnerable: 0, compromised: 0, status: 'open', first_seen: r.observedAt, last_seen: r.observedAt,
+  };
+}
+
+/** Folds one observation (rows come in time order) into the server's state. */
+function merge(s: Server, r: Prepared): void {
+  if (r.observedAt < s.first_seen) s.first_seen = r.observedAt;
+  const latest = r.observedAt >= s.last_seen;
+  // A sighting that could not read the name, port or build does not erase what an earlier one read.
+  if (r.hostname && (latest || !s.hostname)) s.hostname = r.hostname;
+  if (r.port != null && (latest || s.port == null)) s.port = r.port;
+  if (r.build && (latest || !s.build)) s.build = r.build;
+  if (r.product && (latest || !s.product)) s.product = r.product;
+  if (latest) {
+    Object.assign(s, { last_seen: r.observedAt, verdict: r.verdict ?? null, cves: r.cves.join(' '), vulnerable: r.vulnerable ? 1 : 0, compromised: r.compromised ? 1 : 0 });
+  }
+  // Ranges and domains decide; an explicit org (its own upload) only claims a server nobody has.
+  if (r.orgId) s.org_id ??= r.orgId;
+  else if (r.org) s.org_id = r.org;
+}
+
+/** Values for the server upsert: newer state wins even if another import wrote in between. */
+function serverUpdate(eb: ExpressionBuilder<Database & { excluded: ServerTable }, 'servers' | 'excluded'>) {
+  const newer = eb('excluded.last_seen', '>=', eb.ref('servers.last_seen'));
+  const latest = <C extends 'build' | 'verdict' | 'cves' | 'vulnerable' | 'compromised' | 'last_seen'>(c: C) =>
+    eb.case().when(newer).then(eb.ref(`excluded.${c}`)).else(eb.ref(`servers.${c}`)).end();
+  const sticky = <C extends 'org_id' | 'hostname' | 'port' | 'product'>(c: C) => eb.fn.coalesce(eb.ref(`excluded.${c}`), eb.ref(`servers.${c}`));
+  return {
+    org_id: sticky('org_id'), hostname: sticky('hostname'), port: sticky('port'), product: sticky('product'),
+    build: latest('build'), verdict: latest('verdict'), cves: latest('cves'), vulnerable: latest('vulnerable'), compromised: latest('compromised'), last_seen: latest('last_seen'),
+    first_seen: eb.case().when('excluded.first_seen', '<', eb.ref('servers.first_seen')).then(eb.ref('excluded.first_seen')).else(eb.ref('servers.first_seen')).end(),
+  };
+}
+
+async function recordChunk(db: Kysely<Database>, chunk: Prepared[], ctx: Context): Promise<void> {
+  // Duplicates are dropped before anything is touched, so importing a file again changes nothing.
+  const stored = await db.selectFrom('observations').select('dedupe_key').where('dedupe_key', 'in', chunk.map((r) => r.key)).execute();
+  const seen = new Set(stored.map((s) => s.dedupe_key));
+  const fresh: Prepared[] = [];
+  for (const r of chunk) {
+    if (seen.has(r.key)) {
+      ctx.result.duplicates++;
+      continue;
+    }
+    seen.add(r.key);
+    if (r.orgId) r.org = r.orgId;
+    else r.org = (ctx.attribution ??= await loadAttribution(db))(r.address, r.hostname);
+    fresh.push(r);
+  }
+  if (fresh.length === 0) return;
+  fresh.sort((a, b) => (a.observedAt < b.observedAt ? -1 : a.observedAt > b.observedAt ? 1 : 0));
+  const addresses = [...new Set(fresh.map((r) => r.address))];
+  const before = new Map((await db.selectFrom('servers').selectAll().where('address', 'in', addresses).execute()).map((s) => [s.address, s]));
+  const after = new Map<string, Server>();
+  for (const r of fresh) {
+    let s = after.get(r.address);
+    if (!s) {
+      const old = before.get(r.address);
+      s = old ? { ...old } : newServer(r);
+      after.set(r.address, s);
+    }
+    merge(s, r);
+  }
+  const ids = new Map<string, string>();
+  for (const part of batches([...after.values()], 14)) {
+    // RETURNING gives the stored id also when another import created the server first.
+    const rows = await db.insertInto('servers').values(part).onConflict((oc) => oc.column('address').doUpdateSet(serverUpdate)).returning(['id', 'address']).execute();
+    for (const row of rows) ids.set(row.address, row.id);
+  }
+  for (const [address, s] of after) {
+    const old = before.get(address);
+    if (old?.org_id && s.org_id !== old.org_id) {
+      // Attribution moved the server (a more specific range was registered): its history follows.
+      ctx.touched.add(old.org_id);
+      await db.updateTable('observations').set({ org_id: s.org_id }).where('server_id', '=', old.id).execute();
+      await audit(db, { actor: ctx.actor, action: 'reattribute', entity: 'server', entityId: old.id, detail: { address, from: old.org_id, to: s.org_id } }, ctx.now);
+    }
+  }
+  const values = fresh.map((r) => ({
+    server_id: ids.get(r.address)!, org_id: r.org ?? after.get(r.address)!.org_id, observed_at: r.observedAt, day: r.day, source: r.source, tag: r.tag,
+    build: r.build ?? null, verdict: r.verdict ?? null, vulnerable: r.vulnerable ? 1 : 0, compromised: r.compromised ? 1 : 0, cves: r.cves.join(' '), url: r.url ?? null, dedupe_key: r.key,
+  }));
+  const insertedKeys = new Set<string>();
+  for (const part of batches(values, 13)) {
+    const rows = await db.insertInto('observations').values(part).onConflict((oc) => oc.column('dedupe_key').doNothing()).returning('dedupe_key').execute();
+    for (const row of rows) insertedKeys.add(row.dedupe_key);
+  }
+  const inserted = fresh.filter((r) => insertedKeys.has(r.key));
+  ctx.result.duplicates += fresh.length - inserted.length;
+  ctx.result.inserted += inserted.length;
+  const exposure = new Map<string, { day: string; cve: string; server_id: string }>();
+  for (const r of inserted) {
+    const serverId = ids.get(r.address)!;
+    const org = r.org ?? after.get(r.address)!.org_id;
+    ctx.servers.add(serverId);
+    if (org) ctx.touched.add(org);
+    else ctx.result.unmatched++;
+    const cves = [...(r.vulnerable ? r.cves : []), ...(r.compromised ? ['webshell'] : [])];
+    for (const cve of cves) exposure.set(`${r.day} ${cve} ${serverId}`, { day: r.day, cve, server_id: serverId });
+  }
+  await countExposure(db, [...exposure.values()]);
+  await applyEvidence(db, before, after, ids, inserted);
+}
+
+/** A server counts once per day and CVE: only a (day, CVE, server) row that is new adds to the count. */
+async function countExposure(db: Kysely<Database>, rows: { day: string; cve: string; server_id: string }[]): Promise<void> {
+  const added = new Map<string, { day: string; cve: string; servers: number }>();
+  for (const part of batches(rows, 3)) {
+    const fresh = await db.insertInto('exposure_days').values(part).onConflict((oc) => oc.columns(['day', 'cve', 'server_id']).doNothing()).returning(['day', 'cve']).execute();
+    for (const f of fresh) {
+      const k = `${f.day} ${f.cve}`;
+      const c = added.get(k) ?? { day: f.day, cve: f.cve, servers: 0 };
+      c.servers++;
+      added.set(k, c);
+    }
+  }
+  for (const part of batches([...added.values()], 3)) {
+    await db.insertInto('exposure_counts').values(part)
+      .onConflict((oc) => oc.columns(['day', 'cve']).doUpdateSet((eb) => ({ servers: eb('exposure_counts.servers', '+', eb.ref('excluded.servers')) })))
+      .execute();
+  }
+}
+
+const CLAIMED_FIXED: readonly RemediationStatus[] = ['patched', 'cleaned', 'verified'];
+
+/**
+ * Status changes the evidence proves: a server said to be patched or cleaned and seen clean since
+ * is verified; one seen vulnerable or compromised since it was patched, cleaned or verified is open
+ * again. "Since" is the time of its last status change, so a late import of older data proves nothing.
+ */
+async function applyEvidence(db: Kysely<Database>, before: Map<string, Server>, after: Map<string, Server>, ids: Map<string, string>, inserted: Prepared[]): Promise<void> {
+  const claimed = [...before.values()].filter((s) => CLAIMED_FIXED.includes(s.status) && after.get(s.address)?.org_id);
+  if (claimed.length === 0) return;
+  const changes = await db.selectFrom('remediation_history').select(['server_id', (eb) => eb.fn.max('at').as('at')])
+    .where('server_id', 'in', claimed.map((s) => s.id)).groupBy('server_id').execute();
+  const changedAt = new Map(changes.map((c) => [c.server_id, c.at]));
+  for (const s of claimed) {
+    const since = changedAt.get(s.id) ?? s.last_seen;
+    const evidence = inserted.filter((r) => ids.get(r.address) === s.id && r.observedAt > since).at(-1);
+    if (!evidence) continue;
+    const bad = evidence.vulnerable || evidence.compromised;
+    const to: RemediationStatus | undefined = bad ? 'open' : s.status === 'verified' ? undefined : 'verified';
+    if (!to) continue;
+    const done = await db.updateTable('servers').set({ status: to }).where('id', '=', s.id).where('status', '=', s.status).executeTakeFirst();
+    if (Number(done.numUpdatedRows) === 0) continue;
+    const what = bad ? `reopened: ${evidence.compromised ? 'compromised (web shell)' : `vulnerable (${evidence.cves.join(', ') || evidence.verdict || 'no CVE named'})`}` : 'verified: neither vulnerable nor compromised';
+    await db.insertInto('remediation_history').values({
+      org_id: after.get(s.address)!.org_id!, server_id: s.id, from_status: s.status, to_status: to, at: evidence.observedAt, actor: 'system',
+      note: `${what} in a ${evidence.source} observation of ${evidence.observedAt} (tag ${evidence.tag}), after it was marked ${s.status}`,
+    }).execute();
+  }
+}
+
+interface Summary {
+  servers: number;
+  vulnerable: number;
+  compromised: number;
+  status: string;
+}
+
+/** The rule of refreshOrganisationSummary (orgs.ts): counts, and the least advanced status among servers with a problem. */
+function summarise(rows: readonly { status: RemediationStatus; vulnerable: number; compromised: number }[]): Summary {
+  const sum: Summary = { servers: rows.length, vulnerable: 0, compromised: 0, status: 'clear' };
+  let rank: number = REMEDIATION.length;
+  for (const r of rows) {
+    sum.vulnerable += r.vulnerable ? 1 : 0;
+    sum.compromised += r.compromised ? 1 : 0;
+    if (!r.vulnerable && !r.compromised) continue;
+    const i = REMEDIATION.indexOf(r.status);
+    if (i < rank) [rank, sum.status] = [i, r.status];
+  }
+  return sum;
+}
+
+/**
+ * refreshOrganisationSummary for many organisations: a daily feed touches thousands, and two
+ * queries and a write each cost more than the feed itself. Reads in batches, writes only the
+ * organisations whose summary changed, in one transaction.
+ */
+export async function refreshOrganisationSummaries(db: Kysely<Database>, orgIds: readonly string[], now = new Date()): Promise<void> {
+  for (let i = 0; i < orgIds.length; i += 1000) {
+    const part = orgIds.slice(i, i + 1000);
+    const servers = new Map<string, Parameters<typeof summarise>[0][number][]>(part.map((id) => [id, []]));
+    for (const s of await db.selectFrom('servers').select(['org_id', 'status', 'vulnerable', 'compromised']).where('org_id', 'in', part).execute()) servers.get(s.org_id!)?.push(s);
+    const current = await db.selectFrom('organisations').select(['id', 'servers', 'vulnerable', 'compromised', 'status']).where('id', 'in', part).execute();
+    const changed = current.flatMap(({ id, ...was }) => {
+      const sum = summarise(servers.get(id) ?? []);
+      return sum.servers === was.servers && sum.vulnerable === was.vulnerable && sum.compromised === was.compromised && sum.status === was.status ? [] : [{ id, sum }];
+    });
+    await atomically(db, async (trx) => {
+      for (const { id, sum } of changed) await trx.updateTable('organisations').set({ ...sum, updated_at: now.toISOString() }).where('id', '=', id).execute();
+    });
+  }
+}
+
+/** Stores observations; see the header for what follows from each. Throws InvalidInput for a bad address or time before writing anything. */
+export async function recordObservations(db: Kysely<Database>, rows: readonly ObservationInput[], actor: string, now = new Date()): Promise<RecordResult> {
+  const prepared = rows.map(prepare);
+  const ctx: Context = { actor, now, touched: new Set(), servers: new Set(), result: { inserted: 0, duplicates: 0, unmatched: 0, servers: 0, orgs: [] } };
+  for (let i = 0; i < prepared.length; i += CHUNK) {
+    const chunk = prepared.slice(i, i + CHUNK);
+    await atomically(db, (trx) => recordChunk(trx, chunk, ctx));
+  }
+  const orgs = [...ctx.touched].sort();
+  await refreshOrganisationSummaries(db, orgs, now);
+  ctx.result.servers = ctx.servers.size;
+  ctx.result.orgs = orgs;
+  return ctx.result;
+}
+
+export interface UnmatchedServer {
+  id: string;
+  address: string;
+  hostname: string | null;
+  port: number | null;
+  build: string | null;
+  verdict: string | null;
+  vulnerable: boolean;
+  compromised: boolean;
+  firstSeen: string;
+  lastSeen: string;
+  /** Tag and URL of its latest observation. */
+  tag: string | null;
+  url: string | null;
+}
+
+/** Servers no organisation claims, newest sighting first: the queue an analyst assigns by hand. */
+export async function listUnmatched(db: Kysely<Database>, page: { limit: number; offset: number }): Promise<{ total: number; servers: UnmatchedServer[] }> {
+  const total = await db.selectFrom('servers').select((eb) => eb.fn.countAll().as('n')).where('org_id', 'is', null).executeTakeFirstOrThrow();
+  const latest = (eb: ExpressionBuilder<Database, 'servers'>) => eb.selectFrom('observations as o').whereRef('o.server_id', '=', 'servers.id').orderBy('o.observed_at', 'desc').orderBy('o.id', 'desc').limit(1);
+  const rows = await db.selectFrom('servers')
+    .select(['id', 'address', 'hostname', 'port', 'build', 'verdict', 'vulnerable', 'compromised', 'first_seen', 'last_seen'])
+    .select((eb) => [latest(eb).select('o.tag').as('tag'), latest(eb).select('o.url').as('url')])
+    .where('org_id', 'is', null).orderBy('last_seen', 'desc').orderBy('address').limit(page.limit).offset(page.offset).execute();
+  return {
+    total: Number(total.n),
+    servers: rows.map((r) => ({
+      id: r.id, address: r.address, hostname: r.hostname, port: r.port, build: r.build, verdict: r.verdict, vulnerable: r.vulnerable === 1, compromised: r.compromised === 1,
+      firstSeen: r.first_seen, lastSeen: r.last_seen, tag: r.tag ?? null, url: r.url ?? null,
+    })),
+  };
+}
+
+/** Moves a server and all its observations to an organisation (an analyst's decision, audited). */
+export async function assignServer(db: Kysely<Database>, serverId: string, orgId: string, actor: string, now = new Date()): Promise<{ address: string; from: string | null }> {
+  const moved = await atomically(db, async (trx) => {
+    const server = await trx.selectFrom('servers').select(['address', 'org_id']).where('id', '=', serverId).executeTakeFirst();
+    if (!server) throw new InvalidInput(`there is no server ${serverId}`);
+    const org = await trx.selectFrom('organisations').select('name').where('id', '=', orgId).executeTakeFirst();
+    if (!org) throw new InvalidInput(`there is no organisation ${orgId}`);
+    await trx.updateTable('servers').set({ org_id: orgId }).where('id', '=', serverId).execute();
+    await trx.updateTable('observations').set({ org_id: orgId }).where('server_id', '=', serverId).execute();
+    await audit(trx, { actor, action: 'assign', entity: 'server', entityId: serverId, detail: { address: server.address, from: server.org_id, to: orgId, organisation: org.name } }, now);
+    return { address: server.address, from: server.org_id };
+  });
+  await refreshOrganisationSummaries(db, [orgId, ...(moved.from && moved.from !== orgId ? [moved.from] : [])], now);
+  return moved;
+}
