@@ -71,9 +71,11 @@ export interface WatchedPage {
 
 /**
  * A fresh context and page with every watch attached before anything loads. Every request except
- * `documentUrl` is aborted (after being recorded), so a faulty page cannot reach any network.
+ * `allowed` (the one document's URL, or a test for the URLs of a whole site) is aborted (after being
+ * recorded), so a faulty page cannot reach any network.
  */
-export async function watchedPage(browser: Browser, documentUrl: string): Promise<WatchedPage> {
+export async function watchedPage(browser: Browser, allowed: string | ((url: string) => boolean)): Promise<WatchedPage> {
+  const isAllowed = typeof allowed === 'string' ? (url: string) => url === allowed : allowed;
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, serviceWorkers: 'block' });
   const page = await context.newPage();
   const watch: PageWatch = { console: [], pageErrors: [], requests: [], dialogs: [], navigations: [] };
@@ -92,7 +94,7 @@ export async function watchedPage(browser: Browser, documentUrl: string): Promis
   context.on('page', (p) => {
     if (p !== page) watch.requests.push(`new window: ${p.url()}`);
   });
-  await context.route('**/*', (route) => (route.request().url() === documentUrl ? route.continue() : route.abort()));
+  await context.route('**/*', (route) => (isAllowed(route.request().url()) ? route.continue() : route.abort()));
   // Init scripts run through the DevTools protocol, outside the page's CSP. (The tests compile
   // without the DOM library, so in-page code is given as text or reads only its arguments.)
   await page.addInitScript({

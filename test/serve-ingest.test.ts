@@ -147,12 +147,27 @@ for (const kind of DATABASE_KINDS) {
       assert.equal((await db.selectFrom('organisations').select('status').where('id', '=', o.id).executeTakeFirstOrThrow()).status, 'open');
     });
 
-    test('an older observation does not overwrite the latest state; a missing build keeps the known one', async () => {
+    test('a later version scan does not clear a web shell sighting; a hunt of the server does', async () => {
+      const ip = '192.0.2.71';
+      const compromised = async (): Promise<number> => (await db.selectFrom('servers').select('compromised').where('address', '=', ip).executeTakeFirstOrThrow()).compromised;
+      await recordObservations(db, [obs(ip, '2023-03-01T00:00:00Z', { compromised: true, vulnerable: false, cves: [], tag: 'exchange;webshell' })], 'test');
+      await recordObservations(db, [obs(ip, '2023-03-02T00:00:00Z', { vulnerable: false, cves: [], tag: 'exchange;scan', source: 'scan', verdict: 'patched' })], 'test');
+      assert.equal(await compromised(), 1);
+      await recordObservations(db, [obs(ip, '2023-03-03T00:00:00Z', { vulnerable: false, cves: [], tag: 'exchange;hunt;nothing-found', source: 'hunt', verdict: 'patched' })], 'test');
+      assert.equal(await compromised(), 0);
+    });
+
+    test('an older observation does not overwrite the latest state; a missing build or an unknown verdict keeps what was known', async () => {
       await recordObservations(db, [obs('192.0.2.90', '2023-06-02T00:00:00Z', { build: '15.1.2507.39', hostname: 'mx.example', vulnerable: false, cves: [] })], 'test');
       await recordObservations(db, [obs('192.0.2.90', '2023-06-01T00:00:00Z', { build: '15.1.2176.2', hostname: 'old.example' })], 'test');
       await recordObservations(db, [obs('192.0.2.90', '2023-06-03T00:00:00Z', { vulnerable: false, cves: [], tag: 'exchange' })], 'test');
       const s = await db.selectFrom('servers').selectAll().where('address', '=', '192.0.2.90').executeTakeFirstOrThrow();
       assert.deepEqual([s.build, s.hostname, s.vulnerable, s.first_seen, s.last_seen], ['15.1.2507.39', 'mx.example', 0, '2023-06-01T00:00:00.000Z', '2023-06-03T00:00:00.000Z']);
+      // A scan that could not read the build is a sighting, not news about the server's state.
+      await recordObservations(db, [obs('192.0.2.90', '2023-06-04T00:00:00Z', { cves: ['CVE-2022-41082'], tag: 'exchange;cve-2022-41082' })], 'test');
+      await recordObservations(db, [obs('192.0.2.90', '2023-06-05T00:00:00Z', { source: 'scan', tag: 'exchange;scan', verdict: 'unknown', vulnerable: false, cves: [] })], 'test');
+      const t = await db.selectFrom('servers').selectAll().where('address', '=', '192.0.2.90').executeTakeFirstOrThrow();
+      assert.deepEqual([t.vulnerable, t.cves, t.last_seen], [1, 'CVE-2022-41082', '2023-06-05T00:00:00.000Z']);
     });
 
     test('organisation lists (CSV and JSON) import idempotently by name', async () => {
@@ -233,6 +248,8 @@ for (const kind of DATABASE_KINDS) {
       const audit = await db.selectFrom('audit_log').select(['actor', 'action']).where('entity', '=', 'server').where('entity_id', '=', page.servers[0]!.id).execute();
       assert.deepEqual(audit, [{ actor: 'analyst@cert', action: 'assign' }]);
       assert.ok(!(await listUnmatched(db, { limit: 100, offset: 0 })).servers.some((s) => s.address === '203.0.113.200'));
+      // A broad range registered later does not undo the analyst's decision.
+      await createOrganisation(db, { name: 'Backbone', ranges: ['203.0.112.0/23'] }, 'test');
       const next = await recordObservations(db, [obs('203.0.113.200', '2024-05-02T00:00:00Z')], 'test');
       assert.deepEqual([next.unmatched, next.orgs], [0, [o.id]]);
       await assert.rejects(assignServer(db, 'no-such-server', o.id, 'analyst@cert'), /no server/);

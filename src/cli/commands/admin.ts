@@ -126,7 +126,7 @@ export async function adminCommand(argv: string[], io: Io): Promise<number> {
       const text = await readText(file);
       return withDb(o.data, io, async (h) => {
         const r = await importOrganisations(h.db, text, file, ACTOR);
-        for (const c of r.created) out(`created ${c.id} ${c.name}\ttoken ${c.token}`);
+        for (const c of r.created) out(`created ${c.id} ${c.name}  token ${c.token}`);
         for (const u of r.updated) out(`updated ${u.id} ${u.name}`);
         for (const e of r.errors) io.stderr.write(`exhunt: ${terminalSafe(e)}\n`);
         out(`${r.created.length} created, ${r.updated.length} updated, ${r.errors.length} refused`);

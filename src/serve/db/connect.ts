@@ -55,6 +55,10 @@ export async function openDatabase(s: DbSettings): Promise<DbHandle> {
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
+    // The default page cache is 2 MB; a national campaign's database is a gigabyte or more, and
+    // ingest touches random pages of the dedupe and address indexes. 256 MB keeps them in memory.
+    sqlite.pragma('cache_size = -262144');
+    sqlite.pragma('temp_store = MEMORY');
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
     handle = { db, dialect: 'sqlite', where: file, close: () => db.destroy() };
   }

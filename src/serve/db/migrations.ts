@@ -224,6 +224,21 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await s.createIndex('jobs_status').on('jobs').columns(['status', 'created_at']).execute();
       },
     },
+    // Indexes for the dashboard's lists at national scale (npm run bench:serve: 30,000
+    // organisations, 250,000 servers): each list is read in index order instead of sorted whole.
+    '0002-list-indexes': {
+      async up(db: Db): Promise<void> {
+        const s = db.schema;
+        await s.createIndex('servers_unmatched').on('servers').columns(['org_id', 'last_seen desc', 'address']).execute();
+        await s.dropIndex('findings_rule').execute();
+        await s.createIndex('findings_rule').on('findings').columns(['rule', 'org_id', 'severity', 'title']).execute();
+        await s.createIndex('organisations_exposed').on('organisations').columns(['compromised desc', 'vulnerable desc', 'name', 'id']).execute();
+        await s.dropIndex('organisations_status').execute();
+        await s.createIndex('organisations_status').on('organisations').columns(['status', 'compromised desc', 'vulnerable desc', 'name', 'id']).execute();
+        await s.createIndex('organisations_country').on('organisations').column('country').execute();
+        await s.createIndex('organisations_sector').on('organisations').column('sector').execute();
+      },
+    },
   };
 }
 

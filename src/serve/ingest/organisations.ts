@@ -105,7 +105,7 @@ function parse(text: string, fileName: string, errors: string[]): Entry[] {
       errors.push(`${fileName}:${line}: ${err.message}`);
     }
   };
-  if (/^\s*\[/.test(body)) {
+  if (/^\s*[[{]/.test(body)) {
     let doc: unknown;
     try {
       doc = JSON.parse(body);
@@ -113,8 +113,12 @@ function parse(text: string, fileName: string, errors: string[]): Entry[] {
       errors.push(`${fileName}:1: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
       return entries;
     }
+    if (!Array.isArray(doc)) {
+      errors.push(`${fileName}:1: expected a JSON array of organisations, [{ "name": …, "ranges": […] }, …]`);
+      return entries;
+    }
     const lines = elementLines(body);
-    (doc as unknown[]).forEach((o, i) => tryEntry(lines[i] ?? 1, () => {
+    doc.forEach((o, i) => tryEntry(lines[i] ?? 1, () => {
       if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new InvalidInput('each element must be an object with a "name"');
       return entryOf(o as Record<string, unknown>);
     }));
@@ -169,7 +173,12 @@ async function extend(db: Kysely<Database>, id: string, o: NewOrganisation, acto
     const haveAbuse = new Set(abuse.map((a) => a.toLowerCase()));
     const ranges = [...new Map(want.ranges.filter((r) => !haveRanges.has(r.cidr)).map((r) => [r.cidr, r])).values()];
     const domains = [...new Set(want.domains.filter((d) => !haveDomains.has(d)))];
-    const newAbuse = want.abuse.filter((a) => !haveAbuse.has(a.toLowerCase()) && haveAbuse.add(a.toLowerCase()));
+    const newAbuse: string[] = [];
+    for (const a of want.abuse) {
+      if (haveAbuse.has(a.toLowerCase())) continue;
+      haveAbuse.add(a.toLowerCase());
+      newAbuse.push(a);
+    }
     if (ranges.length + domains.length + newAbuse.length === 0) return false;
     if (ranges.length > 0) await trx.insertInto('org_ranges').values(ranges.map((r) => ({ org_id: id, cidr: r.cidr, start_hex: r.start, end_hex: r.end }))).execute();
     if (domains.length > 0) await trx.insertInto('org_domains').values(domains.map((domain) => ({ org_id: id, domain }))).execute();

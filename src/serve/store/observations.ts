@@ -4,7 +4,7 @@
 // written in chunks, each chunk with a handful of multi-row statements in one transaction.
 import { createHash, randomUUID } from 'node:crypto';
 import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
-import { type Database, REMEDIATION, type RemediationStatus, type ServerTable } from '../db/schema.js';
+import { type Database, type OrganisationTable, REMEDIATION, type RemediationStatus, type ServerTable } from '../db/schema.js';
 import { hexToIp, ipToHex } from '../ip.js';
 import { audit } from './audit.js';
 import { InvalidInput } from './orgs.js';
@@ -54,10 +54,12 @@ type Server = Selectable<ServerTable>;
 interface Prepared extends ObservationInput {
   key: string;
   day: string;
+  /** What attribution found (rows without orgId), and the orgs with a range holding the address. */
   org: string | null;
+  holders: readonly string[];
 }
 
-type Attribution = (address: string, hostname: string | null | undefined) => string | null;
+type Attribution = (address: string, hostname: string | null | undefined) => { org: string | null; holders: string[] };
 
 interface Context {
   actor: string;
@@ -91,7 +93,7 @@ function prepare(r: ObservationInput, i: number): Prepared {
   const address = hexToIp(hex);
   const observedAt = new Date(t).toISOString();
   const key = createHash('sha256').update(`${r.source}|${address}|${observedAt}|${r.tag}|${r.url ?? ''}`).digest('base64url');
-  return { ...r, address, observedAt, key, day: observedAt.slice(0, 10), org: null };
+  return { ...r, address, observedAt, key, day: observedAt.slice(0, 10), org: null, holders: [] };
 }
 
 /** The first `len` bits of a hex address, as a map key: whole hex digits, then the leftover bits. */
@@ -128,16 +130,14 @@ async function loadAttribution(db: Kysely<Database>): Promise<Attribution> {
   for (const d of await db.selectFrom('org_domains').select(['org_id', 'domain']).execute()) if (!domains.has(d.domain)) domains.set(d.domain, d.org_id);
   return (address, hostname) => {
     const hex = ipToHex(address)!;
-    for (const len of lengths) {
-      const org = byLength.get(len)!.get(prefixKey(hex, len));
-      if (org) return org;
-    }
+    const holders = lengths.flatMap((len) => byLength.get(len)!.get(prefixKey(hex, len)) ?? []);
+    if (holders.length > 0) return { org: holders[0]!, holders };
     const labels = (hostname ?? '').trim().toLowerCase().replace(/\.$/, '').split('.');
     for (let i = 0; i < labels.length - 1; i++) {
       const org = domains.get(labels.slice(i).join('.'));
-      if (org) return org;
+      if (org) return { org, holders };
     }
-    return null;
+    return { org: null, holders };
   };
 }
 
@@ -146,6 +146,11 @@ function newServer(r: Prepared): Server {
     id: randomUUID(), org_id: null, address: r.address, hostname: null, port: null, build: null, product: null, verdict: null,
     cves: '', vulnerable: 0, compromised: 0, status: 'open', first_seen: r.observedAt, last_seen: r.observedAt,
   };
+}
+
+/** A sighting that could not tell (a scan that saw no build) says nothing about the server's state. */
+function informative(r: Prepared): boolean {
+  return r.vulnerable || r.compromised || r.verdict !== 'unknown';
 }
 
 /** Folds one observation (rows come in time order) into the server's state. */
@@ -157,12 +162,18 @@ function merge(s: Server, r: Prepared): void {
   if (r.port != null && (latest || s.port == null)) s.port = r.port;
   if (r.build && (latest || !s.build)) s.build = r.build;
   if (r.product && (latest || !s.product)) s.product = r.product;
-  if (latest) {
-    Object.assign(s, { last_seen: r.observedAt, verdict: r.verdict ?? null, cves: r.cves.join(' '), vulnerable: r.vulnerable ? 1 : 0, compromised: r.compromised ? 1 : 0 });
+  if (latest) s.last_seen = r.observedAt;
+  if (latest && informative(r)) {
+    // A version scan cannot see a web shell: only a hunt of the server itself clears "compromised"
+    // (or an analyst who verifies it), never a later scan that merely did not look.
+    const compromised = r.compromised ? 1 : r.source === 'hunt' ? 0 : s.compromised;
+    Object.assign(s, { verdict: r.verdict ?? null, cves: r.cves.join(' '), vulnerable: r.vulnerable ? 1 : 0, compromised });
   }
-  // Ranges and domains decide; an explicit org (its own upload) only claims a server nobody has.
+  // An explicit org (its own upload) only claims a server nobody has. Attribution moves a server
+  // only from an org whose own range holds it (a more specific range was registered since), never
+  // away from an analyst's assignment or a domain match.
   if (r.orgId) s.org_id ??= r.orgId;
-  else if (r.org) s.org_id = r.org;
+  else if (r.org && (s.org_id === null || r.holders.includes(s.org_id))) s.org_id = r.org;
 }
 
 /** Values for the server upsert: newer state wins even if another import wrote in between. */
@@ -184,15 +195,11 @@ async function recordChunk(db: Kysely<Database>, chunk: Prepared[], ctx: Context
   const seen = new Set(stored.map((s) => s.dedupe_key));
   const fresh: Prepared[] = [];
   for (const r of chunk) {
-    if (seen.has(r.key)) {
-      ctx.result.duplicates++;
-      continue;
-    }
+    if (seen.has(r.key)) ctx.result.duplicates++;
+    else fresh.push(r);
     seen.add(r.key);
-    if (r.orgId) r.org = r.orgId;
-    else r.org = (ctx.attribution ??= await loadAttribution(db))(r.address, r.hostname);
-    fresh.push(r);
   }
+  for (const r of fresh) if (!r.orgId) ({ org: r.org, holders: r.holders } = (ctx.attribution ??= await loadAttribution(db))(r.address, r.hostname));
   if (fresh.length === 0) return;
   fresh.sort((a, b) => (a.observedAt < b.observedAt ? -1 : a.observedAt > b.observedAt ? 1 : 0));
   const addresses = [...new Set(fresh.map((r) => r.address))];
@@ -222,8 +229,10 @@ async function recordChunk(db: Kysely<Database>, chunk: Prepared[], ctx: Context
       await audit(db, { actor: ctx.actor, action: 'reattribute', entity: 'server', entityId: old.id, detail: { address, from: old.org_id, to: s.org_id } }, ctx.now);
     }
   }
+  // An observation belongs to the uploader when one is named, else to whoever holds the server now.
+  const orgOf = (r: Prepared): string | null => r.orgId ?? after.get(r.address)!.org_id;
   const values = fresh.map((r) => ({
-    server_id: ids.get(r.address)!, org_id: r.org ?? after.get(r.address)!.org_id, observed_at: r.observedAt, day: r.day, source: r.source, tag: r.tag,
+    server_id: ids.get(r.address)!, org_id: orgOf(r), observed_at: r.observedAt, day: r.day, source: r.source, tag: r.tag,
     build: r.build ?? null, verdict: r.verdict ?? null, vulnerable: r.vulnerable ? 1 : 0, compromised: r.compromised ? 1 : 0, cves: r.cves.join(' '), url: r.url ?? null, dedupe_key: r.key,
   }));
   const insertedKeys = new Set<string>();
@@ -237,7 +246,7 @@ async function recordChunk(db: Kysely<Database>, chunk: Prepared[], ctx: Context
   const exposure = new Map<string, { day: string; cve: string; server_id: string }>();
   for (const r of inserted) {
     const serverId = ids.get(r.address)!;
-    const org = r.org ?? after.get(r.address)!.org_id;
+    const org = orgOf(r);
     ctx.servers.add(serverId);
     if (org) ctx.touched.add(org);
     else ctx.result.unmatched++;
@@ -245,7 +254,7 @@ async function recordChunk(db: Kysely<Database>, chunk: Prepared[], ctx: Context
     for (const cve of cves) exposure.set(`${r.day} ${cve} ${serverId}`, { day: r.day, cve, server_id: serverId });
   }
   await countExposure(db, [...exposure.values()]);
-  await applyEvidence(db, before, after, ids, inserted);
+  await applyEvidence(db, before, after, inserted);
 }
 
 /** A server counts once per day and CVE: only a (day, CVE, server) row that is new adds to the count. */
@@ -274,15 +283,18 @@ const CLAIMED_FIXED: readonly RemediationStatus[] = ['patched', 'cleaned', 'veri
  * is verified; one seen vulnerable or compromised since it was patched, cleaned or verified is open
  * again. "Since" is the time of its last status change, so a late import of older data proves nothing.
  */
-async function applyEvidence(db: Kysely<Database>, before: Map<string, Server>, after: Map<string, Server>, ids: Map<string, string>, inserted: Prepared[]): Promise<void> {
+async function applyEvidence(db: Kysely<Database>, before: Map<string, Server>, after: Map<string, Server>, inserted: Prepared[]): Promise<void> {
   const claimed = [...before.values()].filter((s) => CLAIMED_FIXED.includes(s.status) && after.get(s.address)?.org_id);
   if (claimed.length === 0) return;
   const changes = await db.selectFrom('remediation_history').select(['server_id', (eb) => eb.fn.max('at').as('at')])
     .where('server_id', 'in', claimed.map((s) => s.id)).groupBy('server_id').execute();
   const changedAt = new Map(changes.map((c) => [c.server_id, c.at]));
+  const since = new Map(claimed.map((s) => [s.address, changedAt.get(s.id) ?? s.last_seen]));
+  // The newest observation after the change decides (rows are in time order).
+  const latest = new Map<string, Prepared>();
+  for (const r of inserted) if (informative(r) && r.observedAt > (since.get(r.address) ?? '\uffff')) latest.set(r.address, r);
   for (const s of claimed) {
-    const since = changedAt.get(s.id) ?? s.last_seen;
-    const evidence = inserted.filter((r) => ids.get(r.address) === s.id && r.observedAt > since).at(-1);
+    const evidence = latest.get(s.address);
     if (!evidence) continue;
     const bad = evidence.vulnerable || evidence.compromised;
     const to: RemediationStatus | undefined = bad ? 'open' : s.status === 'verified' ? undefined : 'verified';
@@ -297,15 +309,11 @@ async function applyEvidence(db: Kysely<Database>, before: Map<string, Server>, 
   }
 }
 
-interface Summary {
-  servers: number;
-  vulnerable: number;
-  compromised: number;
-  status: string;
-}
+type Summary = Pick<OrganisationTable, 'servers' | 'vulnerable' | 'compromised' | 'status'>;
+type ServerState = Pick<ServerTable, 'status' | 'vulnerable' | 'compromised'>;
 
 /** The rule of refreshOrganisationSummary (orgs.ts): counts, and the least advanced status among servers with a problem. */
-function summarise(rows: readonly { status: RemediationStatus; vulnerable: number; compromised: number }[]): Summary {
+function summarise(rows: readonly ServerState[]): Summary {
   const sum: Summary = { servers: rows.length, vulnerable: 0, compromised: 0, status: 'clear' };
   let rank: number = REMEDIATION.length;
   for (const r of rows) {
@@ -326,7 +334,7 @@ function summarise(rows: readonly { status: RemediationStatus; vulnerable: numbe
 export async function refreshOrganisationSummaries(db: Kysely<Database>, orgIds: readonly string[], now = new Date()): Promise<void> {
   for (let i = 0; i < orgIds.length; i += 1000) {
     const part = orgIds.slice(i, i + 1000);
-    const servers = new Map<string, Parameters<typeof summarise>[0][number][]>(part.map((id) => [id, []]));
+    const servers = new Map<string, ServerState[]>(part.map((id) => [id, []]));
     for (const s of await db.selectFrom('servers').select(['org_id', 'status', 'vulnerable', 'compromised']).where('org_id', 'in', part).execute()) servers.get(s.org_id!)?.push(s);
     const current = await db.selectFrom('organisations').select(['id', 'servers', 'vulnerable', 'compromised', 'status']).where('id', 'in', part).execute();
     const changed = current.flatMap(({ id, ...was }) => {
@@ -343,10 +351,7 @@ export async function refreshOrganisationSummaries(db: Kysely<Database>, orgIds:
 export async function recordObservations(db: Kysely<Database>, rows: readonly ObservationInput[], actor: string, now = new Date()): Promise<RecordResult> {
   const prepared = rows.map(prepare);
   const ctx: Context = { actor, now, touched: new Set(), servers: new Set(), result: { inserted: 0, duplicates: 0, unmatched: 0, servers: 0, orgs: [] } };
-  for (let i = 0; i < prepared.length; i += CHUNK) {
-    const chunk = prepared.slice(i, i + CHUNK);
-    await atomically(db, (trx) => recordChunk(trx, chunk, ctx));
-  }
+  for (let i = 0; i < prepared.length; i += CHUNK) await atomically(db, (trx) => recordChunk(trx, prepared.slice(i, i + CHUNK), ctx));
   const orgs = [...ctx.touched].sort();
   await refreshOrganisationSummaries(db, orgs, now);
   ctx.result.servers = ctx.servers.size;

@@ -1,5 +1,5 @@
 // The reads behind the API and the dashboard. Every list is paged; every filter is a bound value.
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { type Database, REMEDIATION, type RemediationStatus } from '../db/schema.js';
 import { audit } from './audit.js';
 import { refreshOrganisationSummary } from './orgs.js';
@@ -37,8 +37,8 @@ function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-export async function organisationPage(db: Kysely<Database>, f: OrgFilter) {
-  const { limit, offset } = paging(f);
+/** The organisations that pass the filter: one definition for the API list and the dashboard table. */
+export function filteredOrganisations(db: Kysely<Database>, f: OrgFilter) {
   let q = db.selectFrom('organisations');
   if (f.status) q = q.where('status', '=', f.status);
   if (f.country) q = q.where('country', '=', f.country.toUpperCase());
@@ -46,8 +46,14 @@ export async function organisationPage(db: Kysely<Database>, f: OrgFilter) {
   if (f.problem === 'vulnerable') q = q.where('vulnerable', '>', 0);
   if (f.problem === 'compromised') q = q.where('compromised', '>', 0);
   if (f.q) q = q.where((eb) => eb(eb.fn('lower', ['name']), 'like', `%${escapeLike(f.q!.toLowerCase())}%`));
-  const [{ total }] = [await q.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow()];
-  const rows = await q.selectAll().orderBy('compromised', 'desc').orderBy('vulnerable', 'desc').orderBy('name').limit(limit).offset(offset).execute();
+  return q;
+}
+
+export async function organisationPage(db: Kysely<Database>, f: OrgFilter) {
+  const { limit, offset } = paging(f);
+  const q = filteredOrganisations(db, f);
+  const { total } = await q.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
+  const rows = await q.selectAll().orderBy('compromised', 'desc').orderBy('vulnerable', 'desc').orderBy('name').orderBy('id').limit(limit).offset(offset).execute();
   return { total: Number(total), items: rows.map(orgOut) };
 }
 
@@ -112,7 +118,8 @@ export async function setServerStatus(db: Kysely<Database>, serverId: string, st
   await db.transaction().execute(async (trx) => {
     const s = await trx.selectFrom('servers').select(['org_id', 'status']).where('id', '=', serverId).executeTakeFirstOrThrow();
     if (s.status === status || s.org_id === null) return;
-    await trx.updateTable('servers').set({ status }).where('id', '=', serverId).execute();
+    // Verified is the CERT's word that the server is clean; it ends the compromise flag a scan cannot clear.
+    await trx.updateTable('servers').set(status === 'verified' ? { status, compromised: 0 } : { status }).where('id', '=', serverId).execute();
     await trx.insertInto('remediation_history').values({ org_id: s.org_id, server_id: serverId, from_status: s.status, to_status: status, at: now.toISOString(), actor, note }).execute();
     await audit(trx, { actor, action: 'set-status', entity: 'server', entityId: serverId, detail: { from: s.status, to: status, note } }, now);
     await refreshOrganisationSummary(trx, s.org_id, now);
@@ -125,12 +132,13 @@ export async function exposureByDay(db: Kysely<Database>, days: number, now = ne
   return db.selectFrom('exposure_counts').select(['day', 'cve', 'servers']).where('day', '>=', since).orderBy('day').orderBy('cve').execute();
 }
 
-/** Findings by rule over all organisations (the "findings by type" view). */
+/** Findings by rule over all organisations (the "findings by type" view), with the rule's most severe rating. */
 export async function findingsByType(db: Kysely<Database>) {
+  const rank = sql<number>`max(case severity when 'critical' then 4 when 'high' then 3 when 'medium' then 2 when 'low' then 1 else 0 end)`;
   const rows = await db.selectFrom('findings')
-    .select((eb) => ['rule', eb.fn.max('title').as('title'), eb.fn.max('severity').as('severity'), eb.fn.countAll<number>().as('findings'), eb.fn.count<number>('org_id').distinct().as('organisations')])
-    .groupBy('rule').orderBy('findings', 'desc').limit(200).execute();
-  return rows.map((r) => ({ ...r, findings: Number(r.findings), organisations: Number(r.organisations) }));
+    .select((eb) => ['rule', eb.fn.max('title').as('title'), rank.as('rank'), eb.fn.countAll<number>().as('findings'), eb.fn.count<number>('org_id').distinct().as('organisations')])
+    .groupBy('rule').orderBy('findings', 'desc').orderBy('rule').limit(200).execute();
+  return rows.map(({ rank: r, ...rest }) => ({ ...rest, severity: SEVERITY_ORDER[4 - Number(r)]!, findings: Number(rest.findings), organisations: Number(rest.organisations) }));
 }
 
 /** Organisations per status (the dashboard's headline counts). */
