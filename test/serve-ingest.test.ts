@@ -5,8 +5,9 @@ import type { Database } from '../src/serve/db/schema.js';
 import { importOrganisations } from '../src/serve/ingest/organisations.js';
 import { ingestScanHosts } from '../src/serve/ingest/scan-results.js';
 import { importShadowserver, parseShadowserverCsv } from '../src/serve/ingest/shadowserver.js';
-import { type ObservationInput, assignServer, listUnmatched, recordObservations, refreshOrganisationSummaries } from '../src/serve/store/observations.js';
-import { attribute, createOrganisation, rangesOf, refreshOrganisationSummary } from '../src/serve/store/orgs.js';
+import { type ObservationInput, assignServer, listUnmatched, recordObservations } from '../src/serve/store/observations.js';
+import { loadAttribution } from '../src/serve/store/attribution.js';
+import { createOrganisation, rangesOf, refreshOrganisationSummaries, refreshOrganisationSummary } from '../src/serve/store/orgs.js';
 import { DATABASE_KINDS, createTestDatabase } from './serve-db.js';
 
 const HEADER = '"timestamp","ip","port","hostname","tag","asn","geo","region","city","naics","sic","sector","version","servername","url"';
@@ -267,20 +268,24 @@ for (const kind of DATABASE_KINDS) {
       assert.deepEqual(Object.fromEntries(counts.map((c) => [c.id, c.servers])), { [isp.id]: 0, [customer.id]: 1 });
     });
 
-    test('bulk attribution agrees with attribute() on nested and odd-sized ranges and on domains', async () => {
-      const a = await createOrganisation(db, { name: 'Wide', ranges: ['198.18.0.0/15', '2001:db8:8000::/33'], domains: ['wide.example'] }, 'test');
-      await createOrganisation(db, { name: 'Narrow', ranges: ['198.19.4.0/22', '198.19.5.8/30', '2001:db8:8123::/49'], domains: ['mail.wide.example'] }, 'test');
-      const probes: [string, string | null][] = [
-        ['198.18.0.1', null], ['198.19.4.1', null], ['198.19.5.9', null], ['198.19.5.12', null], ['198.19.255.255', null], ['198.20.0.1', null],
-        ['2001:db8:8123::1', null], ['2001:db8:8123:8000::1', null], ['2001:db8:7fff::1', null], ['2001:db8:ffff::1', null],
-        ['192.0.2.250', 'owa.mail.wide.example'], ['192.0.2.251', 'mail.wide.example.'], ['192.0.2.252', 'x.wide.example'], ['192.0.2.253', 'wide.example.org'],
+    test('attribution: the most specific range (nested, odd-sized, IPv6), else the longest domain', async () => {
+      const wide = await createOrganisation(db, { name: 'Wide', ranges: ['198.18.0.0/15', '2001:db8:8000::/33'], domains: ['wide.example'] }, 'test');
+      const narrow = await createOrganisation(db, { name: 'Narrow', ranges: ['198.19.4.0/22', '198.19.5.8/30', '2001:db8:8123::/49'], domains: ['mail.wide.example'] }, 'test');
+      const W = wide.id;
+      const N = narrow.id;
+      const probes: [string, string | null, string | null][] = [
+        ['198.18.0.1', null, W], ['198.19.4.1', null, N], ['198.19.5.9', null, N], ['198.19.5.12', null, N], ['198.19.255.255', null, W], ['198.20.0.1', null, null],
+        ['2001:db8:8123::1', null, N], ['2001:db8:8123:8000::1', null, W], ['2001:db8:7fff::1', null, null], ['2001:db8:ffff::1', null, W],
+        ['192.0.2.250', 'owa.mail.wide.example', N], ['192.0.2.251', 'mail.wide.example.', N], ['192.0.2.252', 'x.wide.example', W], ['192.0.2.253', 'wide.example.org', null],
       ];
+      const lookup = await loadAttribution(db);
       await recordObservations(db, probes.map(([ip, host], i) => obs(ip, `2025-01-01T00:00:${String(i).padStart(2, '0')}Z`, { hostname: host, vulnerable: false, cves: [], tag: 'probe' })), 'test');
-      for (const [ip, host] of probes) {
+      for (const [ip, host, owner] of probes) {
+        assert.equal(lookup(ip, host).org, owner, `${ip} ${host ?? ''}`);
         const stored = await db.selectFrom('servers').select('org_id').where('address', '=', ip).executeTakeFirstOrThrow();
-        assert.equal(stored.org_id, (await attribute(db, ip, host)) ?? null, `${ip} ${host ?? ''}`);
+        assert.equal(stored.org_id, owner, `${ip} ${host ?? ''} as stored`);
       }
-      assert.equal((await db.selectFrom('servers').select('org_id').where('address', '=', '198.18.0.1').executeTakeFirstOrThrow()).org_id, a.id);
+      assert.deepEqual(lookup('198.19.5.9', null).holders, [N, N, W], 'every range that holds it, most specific first');
     });
 
     test('the bulk summary refresh gives what refreshOrganisationSummary gives', async () => {

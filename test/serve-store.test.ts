@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { cidrToRange, hexToIp, ipToHex } from '../src/serve/ip.js';
 import { hashPassword, verifyPassword } from '../src/serve/auth/secrets.js';
-import { attribute, createOrganisation, InvalidInput, organisationForToken, rangesOf } from '../src/serve/store/orgs.js';
+import { loadAttribution } from '../src/serve/store/attribution.js';
+import { createOrganisation, InvalidInput, organisationForToken, rangesOf } from '../src/serve/store/orgs.js';
 import { DATABASE_KINDS, createTestDatabase } from './serve-db.js';
 
 describe('addresses as hex ranges', () => {
@@ -53,12 +54,14 @@ for (const kind of DATABASE_KINDS) {
     test('attribution picks the most specific range, then the longest domain', async () => {
       const big = await createOrganisation(h.db, { name: 'ISP', ranges: ['203.0.113.0/24', '2001:db8::/32'], domains: ['isp.example'] }, 'test');
       const small = await createOrganisation(h.db, { name: 'Town of Example', ranges: ['203.0.113.32/28'], domains: ['town.isp.example'], abuse: ['it@town.example'] }, 'test');
-      assert.equal(await attribute(h.db, '203.0.113.40', null), small.id);
-      assert.equal(await attribute(h.db, '203.0.113.5', null), big.id);
-      assert.equal(await attribute(h.db, '2001:db8:1::5', null), big.id);
-      assert.equal(await attribute(h.db, '192.0.2.1', 'mail.town.isp.example'), small.id);
-      assert.equal(await attribute(h.db, '192.0.2.1', 'owa.isp.example'), big.id);
-      assert.equal(await attribute(h.db, '192.0.2.1', 'mail.other.example'), undefined);
+      const lookup = await loadAttribution(h.db);
+      const attribute = async (ip: string, host: string | null) => lookup(ip, host).org ?? undefined;
+      assert.equal(await attribute('203.0.113.40', null), small.id);
+      assert.equal(await attribute('203.0.113.5', null), big.id);
+      assert.equal(await attribute('2001:db8:1::5', null), big.id);
+      assert.equal(await attribute('192.0.2.1', 'mail.town.isp.example'), small.id);
+      assert.equal(await attribute('192.0.2.1', 'owa.isp.example'), big.id);
+      assert.equal(await attribute('192.0.2.1', 'mail.other.example'), undefined);
       assert.deepEqual(await rangesOf(h.db, small.id), ['203.0.113.32/28']);
     });
 

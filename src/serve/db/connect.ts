@@ -72,7 +72,7 @@ export async function openDatabase(s: DbSettings): Promise<DbHandle> {
   return handle;
 }
 
-/** Runs fn in one transaction. */
-export function inTransaction<T>(h: DbHandle, fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
-  return h.db.transaction().execute(fn);
+/** Runs fn in a transaction unless db already is one (Kysely cannot nest them). */
+export function atomically<T>(db: Kysely<Database>, fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+  return db.isTransaction ? fn(db) : db.transaction().execute(fn);
 }

@@ -4,10 +4,10 @@
 // can be imported again after it grew. One bad row is reported and the rest go on.
 import type { Kysely } from 'kysely';
 import { splitCsvLine } from '../../core/csv.js';
+import { atomically } from '../db/connect.js';
 import type { Database } from '../db/schema.js';
 import { cidrToRange } from '../ip.js';
 import { audit } from '../store/audit.js';
-import { atomically } from '../store/observations.js';
 import { type Contact, InvalidInput, type NewOrganisation, checkEmail, createOrganisation, normaliseDomain } from '../store/orgs.js';
 
 export interface OrganisationImport {

@@ -5,10 +5,9 @@
 import { isIP } from 'node:net';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { cidrToRange, ipToHex } from '../ip.js';
 import { audit } from '../store/audit.js';
 import { type ObservationInput, type RecordResult, recordObservations } from '../store/observations.js';
-import { rangesOf } from '../store/orgs.js';
+import { organisationScope } from '../store/orgs.js';
 
 export interface ScanIngestResult extends RecordResult {
   /** Hosts whose address is outside the organisation's ranges: not recorded. */
@@ -64,11 +63,7 @@ function readHost(v: unknown, observedAt: string, orgId: string): HostCheck {
 
 /** Records an organisation's scan results, observed at `now`. */
 export async function ingestScanHosts(db: Kysely<Database>, orgId: string, hosts: unknown[], actor: string, now = new Date()): Promise<ScanIngestResult> {
-  const ranges = (await rangesOf(db, orgId)).flatMap((c) => cidrToRange(c) ?? []);
-  const inside = (address: string): boolean => {
-    const hex = ipToHex(address)!;
-    return ranges.some((r) => r.start <= hex && hex <= r.end);
-  };
+  const inside = await organisationScope(db, orgId);
   const observedAt = now.toISOString();
   const rows: ObservationInput[] = [];
   const errors: string[] = [];

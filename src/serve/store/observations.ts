@@ -4,10 +4,12 @@
 // written in chunks, each chunk with a handful of multi-row statements in one transaction.
 import { createHash, randomUUID } from 'node:crypto';
 import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
-import { type Database, type OrganisationTable, REMEDIATION, type RemediationStatus, type ServerTable } from '../db/schema.js';
+import { atomically } from '../db/connect.js';
+import { type Database, type RemediationStatus, type ServerTable } from '../db/schema.js';
 import { hexToIp, ipToHex } from '../ip.js';
 import { audit } from './audit.js';
-import { InvalidInput } from './orgs.js';
+import { type Attribution, loadAttribution } from './attribution.js';
+import { InvalidInput, refreshOrganisationSummaries } from './orgs.js';
 
 export type ObservationSource = 'scan' | 'shadowserver' | 'hunt';
 
@@ -59,7 +61,6 @@ interface Prepared extends ObservationInput {
   holders: readonly string[];
 }
 
-type Attribution = (address: string, hostname: string | null | undefined) => { org: string | null; holders: string[] };
 
 interface Context {
   actor: string;
@@ -69,11 +70,6 @@ interface Context {
   touched: Set<string>;
   servers: Set<string>;
   result: RecordResult;
-}
-
-/** Runs fn in a transaction unless db already is one (Kysely cannot nest them). */
-export function atomically<T>(db: Kysely<Database>, fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
-  return db.isTransaction ? fn(db) : db.transaction().execute(fn);
 }
 
 function batches<T>(items: readonly T[], columns: number): T[][] {
@@ -94,51 +90,6 @@ function prepare(r: ObservationInput, i: number): Prepared {
   const observedAt = new Date(t).toISOString();
   const key = createHash('sha256').update(`${r.source}|${address}|${observedAt}|${r.tag}|${r.url ?? ''}`).digest('base64url');
   return { ...r, address, observedAt, key, day: observedAt.slice(0, 10), org: null, holders: [] };
-}
-
-/** The first `len` bits of a hex address, as a map key: whole hex digits, then the leftover bits. */
-function prefixKey(hex: string, len: number): string {
-  const digits = len >> 2;
-  const rest = len & 3;
-  return rest === 0 ? hex.slice(0, digits) : `${hex.slice(0, digits)}/${parseInt(hex[digits]!, 16) >> (4 - rest)}`;
-}
-
-/** How many leading bits two hex addresses share. */
-function commonBits(a: string, b: string): number {
-  let i = 0;
-  while (i < a.length && a[i] === b[i]) i++;
-  return i === a.length ? i * 4 : i * 4 + Math.clz32(parseInt(a[i]!, 16) ^ parseInt(b[i]!, 16)) - 28;
-}
-
-/**
- * attribute() of orgs.ts for a whole import: the ranges and domains are read once and looked up in
- * memory, because a query per address is a round trip each on PostgreSQL. Same rule: the most
- * specific range holding the address, else the longest registered domain of the host name. Ranges
- * are CIDR blocks (cidrToRange), so the most specific one is the longest matching bit prefix.
- */
-async function loadAttribution(db: Kysely<Database>): Promise<Attribution> {
-  const byLength = new Map<number, Map<string, string>>();
-  for (const r of await db.selectFrom('org_ranges').select(['org_id', 'start_hex', 'end_hex']).orderBy('id').execute()) {
-    const len = commonBits(r.start_hex, r.end_hex);
-    const blocks = byLength.get(len) ?? new Map<string, string>();
-    byLength.set(len, blocks);
-    const key = prefixKey(r.start_hex, len);
-    if (!blocks.has(key)) blocks.set(key, r.org_id);
-  }
-  const lengths = [...byLength.keys()].sort((a, b) => b - a);
-  const domains = new Map<string, string>();
-  for (const d of await db.selectFrom('org_domains').select(['org_id', 'domain']).execute()) if (!domains.has(d.domain)) domains.set(d.domain, d.org_id);
-  return (address, hostname) => {
-    const hex = ipToHex(address)!;
-    const holders = lengths.flatMap((len) => byLength.get(len)!.get(prefixKey(hex, len)) ?? []);
-    if (holders.length > 0) return { org: holders[0]!, holders };
-    const labels = (hostname ?? '').trim().toLowerCase().replace(/\.$/, '').split('.');
-    for (let i = 0; i < labels.length - 1; i++) {
-      const org = domains.get(labels.slice(i).join('.'));
-      if (org) return { org, holders };
-    }
-    return { org: null, holders };
-  };
 }
 
 function newServer(r: Prepared): Server {
@@ -306,44 +257,6 @@ async function applyEvidence(db: Kysely<Database>, before: Map<string, Server>, 
       org_id: after.get(s.address)!.org_id!, server_id: s.id, from_status: s.status, to_status: to, at: evidence.observedAt, actor: 'system',
       note: `${what} in a ${evidence.source} observation of ${evidence.observedAt} (tag ${evidence.tag}), after it was marked ${s.status}`,
     }).execute();
-  }
-}
-
-type Summary = Pick<OrganisationTable, 'servers' | 'vulnerable' | 'compromised' | 'status'>;
-type ServerState = Pick<ServerTable, 'status' | 'vulnerable' | 'compromised'>;
-
-/** The rule of refreshOrganisationSummary (orgs.ts): counts, and the least advanced status among servers with a problem. */
-function summarise(rows: readonly ServerState[]): Summary {
-  const sum: Summary = { servers: rows.length, vulnerable: 0, compromised: 0, status: 'clear' };
-  let rank: number = REMEDIATION.length;
-  for (const r of rows) {
-    sum.vulnerable += r.vulnerable ? 1 : 0;
-    sum.compromised += r.compromised ? 1 : 0;
-    if (!r.vulnerable && !r.compromised) continue;
-    const i = REMEDIATION.indexOf(r.status);
-    if (i < rank) [rank, sum.status] = [i, r.status];
-  }
-  return sum;
-}
-
-/**
- * refreshOrganisationSummary for many organisations: a daily feed touches thousands, and two
- * queries and a write each cost more than the feed itself. Reads in batches, writes only the
- * organisations whose summary changed, in one transaction.
- */
-export async function refreshOrganisationSummaries(db: Kysely<Database>, orgIds: readonly string[], now = new Date()): Promise<void> {
-  for (let i = 0; i < orgIds.length; i += 1000) {
-    const part = orgIds.slice(i, i + 1000);
-    const servers = new Map<string, ServerState[]>(part.map((id) => [id, []]));
-    for (const s of await db.selectFrom('servers').select(['org_id', 'status', 'vulnerable', 'compromised']).where('org_id', 'in', part).execute()) servers.get(s.org_id!)?.push(s);
-    const current = await db.selectFrom('organisations').select(['id', 'servers', 'vulnerable', 'compromised', 'status']).where('id', 'in', part).execute();
-    const changed = current.flatMap(({ id, ...was }) => {
-      const sum = summarise(servers.get(id) ?? []);
-      return sum.servers === was.servers && sum.vulnerable === was.vulnerable && sum.compromised === was.compromised && sum.status === was.status ? [] : [{ id, sum }];
-    });
-    await atomically(db, async (trx) => {
-      for (const { id, sum } of changed) await trx.updateTable('organisations').set({ ...sum, updated_at: now.toISOString() }).where('id', '=', id).execute();
-    });
   }
 }
 

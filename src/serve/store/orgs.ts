@@ -3,7 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { randomSecret, sha256Hex } from '../auth/secrets.js';
-import { type Database, REMEDIATION } from '../db/schema.js';
+import { atomically } from '../db/connect.js';
+import { type Database, type OrganisationTable, REMEDIATION, type ServerTable } from '../db/schema.js';
 import { cidrToRange, ipToHex } from '../ip.js';
 import { audit } from './audit.js';
 
@@ -84,56 +85,64 @@ export async function organisationForToken(db: Kysely<Database>, token: string):
   return row?.org_id;
 }
 
-/** Attribution by address: the most specific registered range that holds ip. */
-export async function organisationForAddress(db: Kysely<Database>, ip: string): Promise<string | undefined> {
-  const hex = ipToHex(ip);
-  if (!hex) return undefined;
-  const row = await db.selectFrom('org_ranges').select('org_id').where('start_hex', '<=', hex).where('end_hex', '>=', hex).orderBy('start_hex', 'desc').orderBy('end_hex', 'asc').limit(1).executeTakeFirst();
-  return row?.org_id;
-}
-
-/** Attribution by host name: the longest registered domain the name is in. */
-export async function organisationForHostname(db: Kysely<Database>, hostname: string): Promise<string | undefined> {
-  const labels = hostname.trim().toLowerCase().replace(/\.$/, '').split('.');
-  const suffixes = labels.slice(0, -1).map((_, i) => labels.slice(i).join('.'));
-  if (suffixes.length === 0) return undefined;
-  const rows = await db.selectFrom('org_domains').select(['org_id', 'domain']).where('domain', 'in', suffixes).execute();
-  rows.sort((a, b) => b.domain.length - a.domain.length);
-  return rows[0]?.org_id;
-}
-
-/** Address first (it is what was scanned), then host name. */
-export async function attribute(db: Kysely<Database>, ip: string | null | undefined, hostname: string | null | undefined): Promise<string | undefined> {
-  return (ip ? await organisationForAddress(db, ip) : undefined) ?? (hostname ? await organisationForHostname(db, hostname) : undefined);
-}
-
 /** The organisation's registered ranges: attribution keys and its scan scope. */
 export async function rangesOf(db: Kysely<Database>, orgId: string): Promise<string[]> {
   const rows = await db.selectFrom('org_ranges').select('cidr').where('org_id', '=', orgId).orderBy('start_hex').execute();
   return rows.map((r) => r.cidr);
 }
 
+/** A test of whether an address lies in the organisation's registered ranges (what it may report on). */
+export async function organisationScope(db: Kysely<Database>, orgId: string): Promise<(address: string) => boolean> {
+  const ranges = (await rangesOf(db, orgId)).flatMap((c) => cidrToRange(c) ?? []);
+  return (address) => {
+    const hex = ipToHex(address);
+    return hex !== undefined && ranges.some((r) => r.start <= hex && hex <= r.end);
+  };
+}
+
+/** Recomputes one organisation's summary columns (see refreshOrganisationSummaries). */
+export function refreshOrganisationSummary(db: Kysely<Database>, orgId: string, now = new Date()): Promise<void> {
+  return refreshOrganisationSummaries(db, [orgId], now);
+}
+
+type Summary = Pick<OrganisationTable, 'servers' | 'vulnerable' | 'compromised' | 'status'>;
+type ServerState = Pick<ServerTable, 'status' | 'vulnerable' | 'compromised'>;
+
 /**
- * Recomputes the summary columns the organisations table filters on: server counts and the least
- * advanced remediation status among servers with a problem ('clear' when none has one).
+ * The summary columns the organisations table filters on: server counts, and the least advanced
+ * remediation status among servers with a problem ('clear' when none has one).
  */
-export async function refreshOrganisationSummary(db: Kysely<Database>, orgId: string, now = new Date()): Promise<void> {
-  const rows = await db.selectFrom('servers').select(['status', 'vulnerable', 'compromised']).where('org_id', '=', orgId).execute();
-  let status = 'clear';
+function summarise(rows: readonly ServerState[]): Summary {
+  const sum: Summary = { servers: rows.length, vulnerable: 0, compromised: 0, status: 'clear' };
   let rank: number = REMEDIATION.length;
   for (const r of rows) {
+    sum.vulnerable += r.vulnerable ? 1 : 0;
+    sum.compromised += r.compromised ? 1 : 0;
     if (!r.vulnerable && !r.compromised) continue;
     const i = REMEDIATION.indexOf(r.status);
-    if (i < rank) {
-      rank = i;
-      status = r.status;
-    }
+    if (i < rank) [rank, sum.status] = [i, r.status];
   }
-  await db.updateTable('organisations').set({
-    servers: rows.length,
-    vulnerable: rows.filter((r) => r.vulnerable).length,
-    compromised: rows.filter((r) => r.compromised).length,
-    status,
-    updated_at: now.toISOString(),
-  }).where('id', '=', orgId).execute();
+  return sum;
 }
+
+/**
+ * Summaries for many organisations at once: a daily feed touches thousands, and two
+ * queries and a write each cost more than the feed itself. Reads in batches, writes only the
+ * organisations whose summary changed, in one transaction.
+ */
+export async function refreshOrganisationSummaries(db: Kysely<Database>, orgIds: readonly string[], now = new Date()): Promise<void> {
+  for (let i = 0; i < orgIds.length; i += 1000) {
+    const part = orgIds.slice(i, i + 1000);
+    const servers = new Map<string, ServerState[]>(part.map((id) => [id, []]));
+    for (const s of await db.selectFrom('servers').select(['org_id', 'status', 'vulnerable', 'compromised']).where('org_id', 'in', part).execute()) servers.get(s.org_id!)?.push(s);
+    const current = await db.selectFrom('organisations').select(['id', 'servers', 'vulnerable', 'compromised', 'status']).where('id', 'in', part).execute();
+    const changed = current.flatMap(({ id, ...was }) => {
+      const sum = summarise(servers.get(id) ?? []);
+      return sum.servers === was.servers && sum.vulnerable === was.vulnerable && sum.compromised === was.compromised && sum.status === was.status ? [] : [{ id, sum }];
+    });
+    await atomically(db, async (trx) => {
+      for (const { id, sum } of changed) await trx.updateTable('organisations').set({ ...sum, updated_at: now.toISOString() }).where('id', '=', id).execute();
+    });
+  }
+}
+

@@ -8,11 +8,10 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { sha256Hex } from '../auth/secrets.js';
 import type { Database } from '../db/schema.js';
-import { cidrToRange, ipToHex } from '../ip.js';
 import { ingestScanHosts } from '../ingest/scan-results.js';
 import { recordObservations } from './observations.js';
 import { audit } from './audit.js';
-import { InvalidInput, rangesOf } from './orgs.js';
+import { InvalidInput, organisationScope } from './orgs.js';
 
 export interface UploadResult {
   id: string;
@@ -47,16 +46,6 @@ export function reportIdentity(doc: object): string {
   return canonicalSha(content);
 }
 
-/** Is the address inside one of the organisation's registered ranges? */
-export async function inOrganisationRanges(db: Kysely<Database>, orgId: string, address: string): Promise<boolean> {
-  const hex = ipToHex(address);
-  if (!hex) return false;
-  return (await rangesOf(db, orgId)).some((c) => {
-    const r = cidrToRange(c);
-    return r !== undefined && r.start <= hex && hex <= r.end;
-  });
-}
-
 /**
  * Stores a hunt report (already checked against the upload schema) with its findings. `server`:
  * the address of the Exchange server the collection came from, which must lie in the
@@ -67,7 +56,7 @@ export async function ingestReport(db: Kysely<Database>, orgId: string, doc: Rep
   const sha = reportIdentity(doc);
   const existing = await db.selectFrom('reports').select('id').where('org_id', '=', orgId).where('sha256', '=', sha).executeTakeFirst();
   if (existing) return { id: existing.id, created: false };
-  if (opts.server !== undefined && !(await inOrganisationRanges(db, orgId, opts.server))) {
+  if (opts.server !== undefined && !(await organisationScope(db, orgId))(opts.server)) {
     throw new InvalidInput(`server ${opts.server} is not in the organisation's registered address ranges`);
   }
   const body = JSON.stringify(doc);
