@@ -8,17 +8,17 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { DbHandle } from '../src/serve/db/connect.js';
 import { type JobQueue, type JobView, openQueue } from '../src/serve/jobs/queue.js';
 import { scanJobHandler } from '../src/serve/jobs/scan-job.js';
 import { claimNextJob } from '../src/serve/jobs/sqlite-queue.js';
 import { createOrganisation } from '../src/serve/store/orgs.js';
 import { startInProcessWorkers } from '../src/serve/worker.js';
+import { startService } from '../src/serve/service.js';
 import { startFleet } from './fleet.js';
+import { repoRoot } from './helpers.js';
 import { createTestDatabase } from './serve-db.js';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
 const FAST = { rate: 0, timeoutMs: 3000, retries: 0 };
 const QUICK_QUEUE = { leaseSeconds: 3, pollSeconds: 0.2 };
 
@@ -214,16 +214,15 @@ interface Child {
   exit: Promise<number | null>;
 }
 
-function startWorker(name: string, databaseUrl: string, dataDir: string, onLine: (line: string) => void): Child {
-  const proc = spawn(process.execPath, [path.join(HERE, 'tools', 'serve-worker.js')], {
-    env: {
-      ...process.env, EXHUNT_WORKER_CHILD: '1', DATABASE_URL: databaseUrl, EXHUNT_DATA: dataDir, EXHUNT_WORKER_ID: name, EXHUNT_WORKER_CONCURRENCY: '2',
-      EXHUNT_WORKER_SCAN: JSON.stringify({ rate: 0, timeoutMs: 5000, retries: 0 }), EXHUNT_JOB_LEASE_SECONDS: '3', EXHUNT_JOB_POLL_SECONDS: '0.5',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
+/** A real `exhunt worker` process; its job lines (stderr) tell the test when a job is in flight. */
+function startWorker(name: string, databaseUrl: string, onLine: (line: string) => void): Child {
+  const proc = spawn(process.execPath, [path.join(repoRoot(), 'bin', 'exhunt.js'), 'worker', '--id', name, '--concurrency', '2'], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, EXHUNT_JOB_LEASE_SECONDS: '3', EXHUNT_JOB_POLL_SECONDS: '0.5' },
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
   const child: Child = { proc, started: [], lines: [], exit: new Promise((resolve) => proc.once('exit', (code) => resolve(code))) };
-  createInterface({ input: proc.stdout! }).on('line', (line) => {
+  createInterface({ input: proc.stderr! }).on('line', (raw) => {
+    const line = raw.replace(/^exhunt worker: /, '');
     child.lines.push(line);
     const m = /^job-start (\S+)/.exec(line);
     if (m) child.started.push(m[1]!);
@@ -232,9 +231,10 @@ function startWorker(name: string, databaseUrl: string, dataDir: string, onLine:
   return child;
 }
 
-describe('jobs on PostgreSQL: two worker processes, one killed mid-job', async () => {
+describe('jobs on PostgreSQL: the service and two exhunt worker processes, one killed mid-job', async () => {
   const tdb = await createTestDatabase('postgres');
-  const h = await tdb.open();
+  const service = await startService({ dataDir: tdb.dataDir, databaseUrl: tdb.url, host: '127.0.0.1', port: 0, workers: 0, maxUploadBytes: 1 << 20, sender: 'cert@example.org', secureCookies: true });
+  const h = service.h;
   const servers = await Promise.all(Array.from({ length: 8 }, () => slowExchange(1500)));
   const org = await createOrganisation(h.db, { name: 'Loopback', ranges: ['127.0.0.1/32'] }, 'test');
   const queue = await openQueue(h);
@@ -242,24 +242,32 @@ describe('jobs on PostgreSQL: two worker processes, one killed mid-job', async (
   after(async () => {
     for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
     await queue.close();
-    await h.close();
+    await service.close();
     await Promise.all(servers.map((s) => s.close()));
     await tdb.drop();
   });
 
-  test('every job completes exactly once; the killed worker\'s jobs are retried by the other', { timeout: 60_000 }, async () => {
+  test('every job queued through the API completes exactly once; the killed worker\'s job is retried by the other', { timeout: 60_000 }, async () => {
     let killed = false;
-    const w1: Child = startWorker('w1', tdb.url!, tdb.dataDir, (line) => {
+    const w1: Child = startWorker('w1', tdb.url!, (line) => {
       if (!killed && line.startsWith('job-start ')) {
         killed = true;
         w1.proc.kill('SIGKILL');
       }
     });
-    const w2 = startWorker('w2', tdb.url!, tdb.dataDir, () => undefined);
+    const w2 = startWorker('w2', tdb.url!, () => undefined);
     children.push(w1, w2);
     await waitFor('both workers to start', 15_000, async () => (w1.lines.length > 0 && w2.lines.length > 0 ? true : undefined));
     const ids: string[] = [];
-    for (const s of servers) ids.push(await queue.enqueue('scan', org.id, { targets: [`127.0.0.1:${s.port}`], http: true }, 'test'));
+    for (const s of servers) {
+      const res = await fetch(`${service.url}/api/v1/organisations/${org.id}/scan-jobs`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${org.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ targets: [`127.0.0.1:${s.port}`], http: true }),
+      });
+      assert.equal(res.status, 202);
+      ids.push(((await res.json()) as { id: string }).id);
+    }
     assert.equal(await w1.exit, null, 'w1 was killed');
     assert.ok(w1.started.length >= 1);
     const jobs = await settled(queue, ids, 45_000);
@@ -273,6 +281,8 @@ describe('jobs on PostgreSQL: two worker processes, one killed mid-job', async (
       assert.match(j.worker ?? '', /^w2#/);
       assert.ok(w2.lines.includes(`job-done ${id}`));
     }
+    const viaApi = await fetch(`${service.url}/api/v1/jobs/${ids[0]}`, { headers: { authorization: `Bearer ${org.token}` } });
+    assert.equal(((await viaApi.json()) as { status: string }).status, 'done');
     const starts = new Set(jobs.map((j) => j.startedAt));
     const observed = await scanObservations(h, org.id);
     assert.equal(new Set(observed.map((o) => o.dedupe_key)).size, observed.length);
@@ -280,6 +290,6 @@ describe('jobs on PostgreSQL: two worker processes, one killed mid-job', async (
     for (const o of observed) assert.ok(starts.has(o.observed_at));
     w2.proc.kill('SIGTERM');
     assert.equal(await w2.exit, 0, 'w2 stops cleanly on SIGTERM');
-    assert.ok(w2.lines.some((l) => /^worker w2: stopped/.test(l)));
+    assert.ok(w2.lines.some((l) => /^worker w2: stopped/.test(l)), w2.lines.join('\n'));
   });
 });
