@@ -22,7 +22,7 @@ const server = new SMTPServer({
       const raw = Buffer.concat(chunks);
       const file = path.join(dir, `${String(++count).padStart(4, '0')}.eml`);
       writeFileSync(file, raw);
-      const head = raw.toString('utf8').split(/\r?\n\r?\n/)[0] ?? '';
+      const head = (raw.toString('utf8').split(/\r?\n\r?\n/)[0] ?? '').replace(/\r?\n[ \t]+/g, ' ');
       const subject = /^Subject: (.*)$/im.exec(head)?.[1] ?? '';
       const to = session.envelope.rcptTo.map((r) => r.address).join(', ');
       process.stdout.write(`message ${count} to ${to}: ${subject} (${raw.length} bytes) → ${file}\n`);
