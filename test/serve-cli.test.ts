@@ -95,26 +95,34 @@ describe('hunt and scan --upload', () => {
   });
 });
 
-test('exhunt serve starts on SQLite with no setup, answers health, and stops on SIGTERM with exit 0', async () => {
+test('exhunt serve starts on SQLite with no setup, answers health, logs the request, and stops on SIGTERM with exit 0', async () => {
   const data = tempDir('exhunt-serve-cli-');
   const child = spawn(process.execPath, [path.join(repoRoot(), 'bin/exhunt.js'), 'serve', '--port', '0', '--data', data], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DATABASE_URL: '' } });
   let err = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
-      if (m) resolve(m[1]!);
+  // Whatever happens below, the service must not outlive the test (it would hold the runner open).
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stderr.on('data', (d: Buffer) => {
+        err += d.toString();
+        const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
+        if (m) resolve(m[1]!);
+      });
+      child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
     });
-    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
-  });
-  assert.match(err, /SQLite .*exhunt\.sqlite/);
-  assert.match(err, /no staff account yet: exhunt admin create-user/);
-  const health = (await (await fetch(`${url}/api/v1/health`)).json()) as { status: string; database: string };
-  assert.deepEqual([health.status, health.database], ['ok', 'sqlite']);
-  const code = await new Promise<number | null>((resolve) => {
-    child.removeAllListeners('exit');
-    child.on('exit', (c) => resolve(c));
+    assert.match(err, /SQLite .*exhunt\.sqlite/);
+    const health = (await (await fetch(`${url}/api/v1/health`)).json()) as { status: string; database: string };
+    assert.deepEqual([health.status, health.database], ['ok', 'sqlite']);
+    // Standard error arrives in its own time: wait (at most 10 s) for the hint and the access-log line.
+    const seen = async (re: RegExp): Promise<boolean> => {
+      for (let i = 0; i < 100 && !re.test(err); i++) await new Promise((r) => setTimeout(r, 100));
+      return re.test(err);
+    };
+    assert.ok(await seen(/no staff account yet: exhunt admin create-user/), err);
+    assert.ok(await seen(/127\.0\.0\.1 GET \/api\/v1\/health 200 [\d.]+ms anonymous/), `one access-log line per request: ${err}`);
     child.kill('SIGTERM');
-  });
-  assert.equal(code, 0);
+    assert.equal(await exited, 0);
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
 });

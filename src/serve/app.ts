@@ -81,6 +81,14 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
     return payload;
   });
 
+  const log = ctx.settings.accessLog;
+  if (log) {
+    app.addHook('onResponse', async (req, reply) => {
+      // The path only: query strings can carry search terms, and tokens never travel in URLs.
+      log(`${new Date().toISOString()} ${req.ip} ${req.method} ${req.url.split('?')[0]!.slice(0, 300)} ${reply.statusCode} ${reply.elapsedTime.toFixed(1)}ms ${actorOf(req.principal ?? { kind: 'anonymous' })}`);
+    });
+  }
+
   app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown; code?: string }, req, reply) => {
     let status = 500;
     let message = 'internal error';

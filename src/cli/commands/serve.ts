@@ -2,6 +2,7 @@
 // src/serve/.
 import { UsageError } from '../../core/errors.js';
 import { DEFAULT_MAX_UPLOAD } from '../../serve/context.js';
+import { terminalSafe } from '../../report/sanitize.js';
 import { startService } from '../../serve/service.js';
 import { parseCommandLine, wholeNumber } from '../args.js';
 import { EXIT } from '../exit-codes.js';
@@ -30,6 +31,7 @@ Options:
       --max-upload SIZE largest accepted upload (default 32M)
       --smtp URL        smtp://user:pass@host:587 or smtps://… for notifications (or EXHUNT_SMTP_URL)
       --sender ADDR     From: address of notifications (default cert@localhost, or EXHUNT_SENDER)
+  -q, --quiet           no access log (one line per request on standard error)
   -h, --help            this help
 
 First steps: exhunt admin create-user you@example.org --role admin (prints a one-time password),
@@ -47,6 +49,7 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
     'max-upload': { type: 'string' },
     smtp: { type: 'string' },
     sender: { type: 'string' },
+    quiet: { type: 'boolean', short: 'q', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   });
   if (o.help) {
@@ -64,6 +67,7 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
     smtpUrl: o.smtp ?? io.env['EXHUNT_SMTP_URL'],
     sender: o.sender ?? io.env['EXHUNT_SENDER'] ?? 'cert@localhost',
     secureCookies: true,
+    accessLog: o.quiet ? undefined : (line) => void io.stderr.write(`${terminalSafe(line)}\n`),
   }).catch((err: unknown) => {
     throw new UsageError(`serve: ${err instanceof Error ? err.message : String(err)}`);
   });
