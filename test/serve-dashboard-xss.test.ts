@@ -42,9 +42,13 @@ const KEEP = new Set(['schemaVersion', 'severity', 'stage', 'status', 'source', 
 const KEEP_TREES = new Set(['tool', 'cves']);
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
 
-/** Appends the payloads to every string of the report (ids change consistently, so references still match). */
+/** Numbers the upload schema does not check: an upload may hold any text there instead. */
+const NUMBERS_TO_TEXT = new Set(['line', 'record', 'offset', 'size', 'files', 'events', 'parseErrors', 'total', 'belowThreshold', 'yaraRules']);
+
+/** Appends the payloads to every string of the report (ids change consistently, so references still match), and turns unchecked numbers into payloads. */
 function poison(node: unknown, key = ''): unknown {
   if (KEEP_TREES.has(key)) return node;
+  if (typeof node === 'number' && NUMBERS_TO_TEXT.has(key)) return `${node} ${ALL}`;
   if (typeof node === 'string') return KEEP.has(key) || ISO_TIME.test(node) ? node : `${node} ${key === 'rule' ? SHORT : ALL}`;
   if (Array.isArray(node)) return node.map((x) => poison(x, key));
   if (node && typeof node === 'object') {

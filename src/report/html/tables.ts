@@ -76,14 +76,14 @@ ${table('attackers-table', cols, body)}</section>`;
 function findingCard(report: Report, f: Finding): string {
   const facts: string[] = [
     `<dt>When</dt><dd>${esc(when(f.time))}${f.lastSeen && f.lastSeen !== f.time ? ` → ${esc(when(f.lastSeen))}` : ''}</dd>`,
-    `<dt>Records</dt><dd>${f.count}</dd>`,
+    `<dt>Records</dt><dd>${esc(f.count)}</dd>`,
     `<dt>Rule</dt><dd><code>${esc(f.rule)}</code>${f.ruleFile ? ` (${esc(f.ruleFile)})` : ''}</dd>`,
   ];
   if (f.clientIp) facts.push(`<dt>Address</dt><dd class="mono">${esc(f.clientIp)}</dd>`);
   if (f.cves.length > 0) facts.push(`<dt>CVE</dt><dd>${esc(f.cves.join(', '))}</dd>`);
   if (f.attack.length > 0) facts.push(`<dt>ATT&amp;CK</dt><dd>${esc(f.attack.join(', '))}</dd>`);
   if (f.file) {
-    facts.push(`<dt>File</dt><dd><code>${esc(f.file.path)}</code>, ${f.file.size} bytes${f.file.mtime ? `, modified ${esc(when(f.file.mtime))}` : ''}</dd>`);
+    facts.push(`<dt>File</dt><dd><code>${esc(f.file.path)}</code>, ${esc(f.file.size)} bytes${f.file.mtime ? `, modified ${esc(when(f.file.mtime))}` : ''}</dd>`);
     if (f.file.sha256) facts.push(`<dt>SHA-256</dt><dd class="mono">${esc(f.file.sha256)}</dd>`);
     if (f.file.matches.length > 0) facts.push(`<dt>YARA</dt><dd>${esc(f.file.matches.map((m) => `${m.rule} (${m.source})`).join(', '))}</dd>`);
   }
@@ -93,7 +93,7 @@ function findingCard(report: Report, f: Finding): string {
     const where = `${e.file}${e.line !== undefined ? `:${e.line}` : e.record !== undefined ? ` record ${e.record}` : `@${e.offset}`}`;
     return `<li><span class="muted">${esc(when(e.time))} · ${esc(where)}${e.recovered ? ' · recovered' : ''}</span><pre>${esc(clipText(e.excerpt))}</pre></li>`;
   });
-  const more = f.count > evidence.length ? `<p class="muted">${f.count - evidence.length} more records: see the JSON report or <code>exhunt timeline</code>.</p>` : '';
+  const more = f.count > evidence.length ? `<p class="muted">${esc(f.count - evidence.length)} more records: see the JSON report or <code>exhunt timeline</code>.</p>` : '';
   return `<details class="finding" id="${esc(f.id)}" data-severity="${token(f.severity)}">
 <summary><span class="sev sev-${token(f.severity)}">${esc(f.severity)}</span> ${esc(f.title)}</summary>
 <p>${esc(f.summary)}</p>
@@ -110,9 +110,9 @@ export function findingsSection(report: Report): string {
     { key: 'severity', label: 'Severity', numeric: true }, { key: 'time', label: 'First seen' }, { key: 'title', label: 'Finding' }, { key: 'ip', label: 'Address' }, { key: 'count', label: 'Records', numeric: true }, { key: 'rule', label: 'Rule' },
   ];
   const carded = new Set(report.findings.slice(0, FINDING_CARDS).map((f) => f.id));
-  const rows = report.findings.map((f) => `<tr data-severity="${token(f.severity)}"><td data-sort-value="${severityRank(f.severity)}"><span class="sev sev-${token(f.severity)}">${esc(f.severity)}</span></td><td data-sort-value="${esc(f.time ?? '')}">${esc(when(f.time))}</td><td>${carded.has(f.id) ? findingLink(f) : esc(f.title)}</td><td class="mono">${esc(findingIps(f).join(', '))}</td><td>${f.count}</td><td><code>${esc(f.rule)}</code></td></tr>`);
+  const rows = report.findings.map((f) => `<tr data-severity="${token(f.severity)}"><td data-sort-value="${severityRank(f.severity)}"><span class="sev sev-${token(f.severity)}">${esc(f.severity)}</span></td><td data-sort-value="${esc(f.time ?? '')}">${esc(when(f.time))}</td><td>${carded.has(f.id) ? findingLink(f) : esc(f.title)}</td><td class="mono">${esc(findingIps(f).join(', '))}</td><td>${esc(f.count)}</td><td><code>${esc(f.rule)}</code></td></tr>`);
   const select = `<label>At least <select class="severity-filter" data-table="findings-table">${['all', 'critical', 'high', 'medium', 'low', 'info'].map((s) => `<option value="${s}">${s}</option>`).join('')}</select></label>`;
-  const below = report.stats.belowThreshold > 0 ? `<p class="muted">${report.stats.belowThreshold} findings below ${esc(report.options.minSeverity)} are not listed.</p>` : '';
+  const below = report.stats.belowThreshold > 0 ? `<p class="muted">${esc(report.stats.belowThreshold)} findings below ${esc(report.options.minSeverity)} are not listed.</p>` : '';
   const cards = report.findings.slice(0, FINDING_CARDS);
   const uncarded = report.findings.length > cards.length ? `<p class="muted">Details of the ${cards.length} most severe findings are shown; the other ${report.findings.length - cards.length} are in the table above and in the JSON report.</p>` : '';
   return `<section id="findings"><h2>Findings (${report.findings.length})</h2>
@@ -127,23 +127,23 @@ export function timelineSection(report: Report): string {
   const all = buildTimeline(report);
   const events = all.slice(0, TIMELINE_ROWS);
   const cols: Column[] = [{ key: 'time', label: 'Time (UTC)' }, { key: 'kind', label: 'Kind' }, { key: 'address', label: 'Address' }, { key: 'what', label: 'What' }, { key: 'where', label: 'Where' }];
-  const rows = events.map((e) => `<tr data-kind="${token(e.kind)}"><td data-sort-value="${esc(e.datetime)}">${esc(when(new Date(e.timestamp / 1000).toISOString()))}</td><td>${esc(e.kind === 'context' ? 'other record' : e.kind)}${e.severity ? ` <span class="sev sev-${token(e.severity)}">${esc(e.severity)}</span>` : ''}</td><td class="mono">${esc(e.client_ip)}</td><td class="wrap">${esc(clipText(e.message, 300))}</td><td class="wrap muted">${esc(e.file)}${e.line !== '' ? `:${e.line}` : e.record !== '' ? ` record ${e.record}` : ''}</td></tr>`);
+  const rows = events.map((e) => `<tr data-kind="${token(e.kind)}"><td data-sort-value="${esc(e.datetime)}">${esc(when(new Date(e.timestamp / 1000).toISOString()))}</td><td>${esc(e.kind === 'context' ? 'other record' : e.kind)}${e.severity ? ` <span class="sev sev-${token(e.severity)}">${esc(e.severity)}</span>` : ''}</td><td class="mono">${esc(e.client_ip)}</td><td class="wrap">${esc(clipText(e.message, 300))}</td><td class="wrap muted">${esc(e.file)}${e.line !== '' ? `:${esc(e.line)}` : e.record !== '' ? ` record ${esc(e.record)}` : ''}</td></tr>`);
   const cut = all.length > events.length ? `<p class="muted">The first ${events.length} of ${all.length} events; <code>exhunt timeline</code> writes them all.</p>` : '';
-  const ctx = report.context && report.context.total > report.context.events.length ? `<p class="muted">${report.context.total} records of the attacker addresses were found; ${report.context.events.length} are kept.</p>` : '';
+  const ctx = report.context && report.context.total > report.context.events.length ? `<p class="muted">${esc(report.context.total)} records of the attacker addresses were found; ${report.context.events.length} are kept.</p>` : '';
   return `<section id="timeline"><h2>Timeline</h2>
 <p class="muted">Every evidence record of the findings, the attacker's other records ("other record") and file modification times, in time order.</p>
 ${table('timeline-table', cols, rows)}${cut}${ctx}</section>`;
 }
 
 export function coverageSection(report: Report): string {
-  const sources = report.coverage.sources.map((s) => `<tr><td>${esc(s.source)}</td><td>${s.files}</td><td>${s.events}</td><td>${esc(when(s.first))}</td><td>${esc(when(s.last))}</td><td>${s.parseErrors}</td></tr>`);
+  const sources = report.coverage.sources.map((s) => `<tr><td>${esc(s.source)}</td><td>${esc(s.files)}</td><td>${esc(s.events)}</td><td>${esc(when(s.first))}</td><td>${esc(when(s.last))}</td><td>${esc(s.parseErrors)}</td></tr>`);
   const exposure = report.exposure;
   const cves = exposure ? exposure.cves.map((c) => `<tr><td>${esc(c.id)}</td><td>${esc(c.name)}</td><td>${esc(c.fixedIn)}</td><td>${esc(c.kb)}</td><td>${esc(c.mitigatedBy ?? '')}</td></tr>`) : [];
-  const errors = report.errors.slice(0, 200).map((e) => `<li><code>${esc(e.file)}${e.line !== undefined ? `:${e.line}` : e.offset !== undefined ? `@${e.offset}` : ''}</code> ${esc(e.code)}: ${esc(e.message)}</li>`);
+  const errors = report.errors.slice(0, 200).map((e) => `<li><code>${esc(e.file)}${e.line !== undefined ? `:${esc(e.line)}` : e.offset !== undefined ? `@${esc(e.offset)}` : ''}</code> ${esc(e.code)}: ${esc(e.message)}</li>`);
   return `<section id="coverage"><h2>What was read</h2>
 <p>${esc(report.verdict.coverage)}</p>
 <table><thead><tr><th>Log</th><th>Files</th><th>Records</th><th>First</th><th>Last</th><th>Parse errors</th></tr></thead><tbody>${sources.join('')}</tbody></table>
-${report.stats.sweep ? `<p class="muted">Files swept: ${report.stats.sweep.files} (${esc(report.stats.sweep.yaraEngine)}, ${report.stats.sweep.yaraRules} YARA rules).</p>` : ''}
+${report.stats.sweep ? `<p class="muted">Files swept: ${esc(report.stats.sweep.files)} (${esc(report.stats.sweep.yaraEngine)}, ${esc(report.stats.sweep.yaraRules)} YARA rules).</p>` : ''}
 ${exposure ? `<h3>Exposure</h3><p>${esc(exposure.summary)}</p>${cves.length > 0 ? `<table><thead><tr><th>CVE</th><th>Name</th><th>Fixed in</th><th>KB</th><th>Mitigated by</th></tr></thead><tbody>${cves.join('')}</tbody></table>` : ''}` : ''}
 ${errors.length > 0 ? `<details><summary>Problems reading the input (${report.errors.length})</summary><ul class="plain">${errors.join('')}</ul></details>` : ''}
 ${report.skipped.length > 0 ? `<p class="muted">${report.skipped.length} files were not analysed (see the JSON report's <code>skipped</code>).</p>` : ''}

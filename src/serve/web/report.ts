@@ -35,7 +35,14 @@ export function asReport(body: string): Report | string {
   const bad = (report.findings as unknown[]).findIndex((f) => !isObject(f) || typeof f['id'] !== 'string' || typeof f['title'] !== 'string' || !Array.isArray(f['evidence']) || !isObject(f['details']));
   if (bad >= 0) return `finding ${bad + 1} is malformed (id, title, evidence and details are required)`;
   if (!Array.isArray(report.coverage.files)) return '"coverage.files" is missing';
-  if (!report.intrusions) report.intrusions = correlate(report.findings, [], report.coverage).intrusions;
+  if (!report.intrusions) {
+    try {
+      report.intrusions = correlate(report.findings, [], report.coverage).intrusions;
+    } catch (err) {
+      // The shape checks above are not the whole type: a field of the wrong kind deeper down fails here.
+      return `the attacks could not be pieced together from the findings (${err instanceof Error ? err.message.slice(0, 200) : 'malformed'})`;
+    }
+  }
   return report;
 }
 
