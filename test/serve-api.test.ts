@@ -64,6 +64,34 @@ for (const kind of DATABASE_KINDS) {
       assert.match(r.body.error, /198\.51\.100\.9 is not in the organisation's registered address ranges/);
     });
 
+    test('an upload cannot move a server into the future or plant made-up CVE ids', async () => {
+      const host = { target: '192.0.2.30', address: '192.0.2.30', port: 443, scheme: 'https', reachable: true, exchange: true, build: '15.1.2106.2', product: 'Exchange Server 2016', verdict: 'vulnerable', cves: [{ id: 'CVE-2021-26855' }, { id: '<img src=x>' }, { id: 'cve-2021-27065' }], error: null };
+      const r = await call(`${s.url}/api/v1/scans`, { method: 'POST', headers: bearer(a.token), body: { hosts: [host] } });
+      assert.equal(r.status, 201, r.text);
+      const stored = await s.h.db.selectFrom('servers').select(['cves', 'last_seen']).where('address', '=', '192.0.2.30').executeTakeFirstOrThrow();
+      assert.equal(stored.cves, 'CVE-2021-26855 CVE-2021-27065');
+      const future = await call(`${s.url}/api/v1/reports?server=192.0.2.31`, { method: 'POST', headers: bearer(a.token), body: { ...demoReport(), generatedAt: '9999-12-31T00:00:00.000Z', findings: [] } });
+      assert.equal(future.status, 201, future.text);
+      const seen = await s.h.db.selectFrom('servers').select('last_seen').where('address', '=', '192.0.2.31').executeTakeFirstOrThrow();
+      assert.ok(seen.last_seen <= new Date().toISOString(), `last_seen ${seen.last_seen} is not in the future`);
+      const chart = await s.h.db.selectFrom('exposure_counts').select('day').where('day', '>', new Date().toISOString().slice(0, 10)).execute();
+      assert.deepEqual(chart, []);
+    });
+
+    test("a provider's range that holds a customer's more specific range does not let the provider write about the customer's servers", async () => {
+      const provider = await s.org({ name: 'Provider', ranges: ['203.0.113.0/24'] });
+      const customer = await s.org({ name: 'Customer', ranges: ['203.0.113.64/28'] });
+      const mine = await call(`${s.url}/api/v1/reports?server=203.0.113.5`, { method: 'POST', headers: bearer(provider.token), body: { ...demoReport(), findings: [] } });
+      assert.equal(mine.status, 201, 'its own address');
+      const theirs = await call(`${s.url}/api/v1/reports?server=203.0.113.70`, { method: 'POST', headers: bearer(provider.token), body: { ...demoReport(), findings: [] } });
+      assert.equal(theirs.status, 400);
+      const host = { address: '203.0.113.70', target: '203.0.113.70', port: 443, reachable: true, exchange: true, build: '15.2.1118.7', verdict: 'patched', cves: [], error: null };
+      const scan = await call(`${s.url}/api/v1/scans`, { method: 'POST', headers: bearer(provider.token), body: { hosts: [host] } });
+      assert.equal(scan.body.outsideRanges, 1);
+      const byCustomer = await call(`${s.url}/api/v1/scans`, { method: 'POST', headers: bearer(customer.token), body: { hosts: [host] } });
+      assert.equal(byCustomer.body.recorded, 1);
+    });
+
     test('bad uploads get one clear 4xx line; oversize gets 413', async () => {
       const notJson = await call(`${s.url}/api/v1/reports`, { method: 'POST', headers: { ...bearer(a.token), 'content-type': 'application/json' }, raw: '{"schemaVersion": "1.5", ' });
       assert.equal(notJson.status, 400);

@@ -79,7 +79,7 @@ describe('hunt and scan --upload', () => {
     const first = await runCli(['hunt', '--demo', '-f', 'json', '-o', out, '--upload', s.url, '--token', org.token, '--upload-server', '192.0.2.10']);
     assert.equal(first.code, 1, first.stderr);
     assert.match(first.stderr, /uploaded to http:\/\/127\.0\.0\.1:\d+: report [0-9a-f-]{36}/);
-    const second = await runCli(['hunt', '--demo', '-f', 'console', '--upload', `${s.url}/`], { EXHUNT_TOKEN: org.token });
+    const second = await runCli(['hunt', '--demo', '-f', 'console', '--upload', `${s.url}/`, '--upload-server', '192.0.2.10'], { EXHUNT_TOKEN: org.token });
     assert.match(second.stderr, /already uploaded .* \(same document\)/);
     const n = await s.h.db.selectFrom('reports').select('id').where('org_id', '=', org.id).execute();
     assert.equal(n.length, 1);

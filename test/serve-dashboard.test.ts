@@ -236,9 +236,10 @@ describe('dashboard in Chromium', () => {
     assert.deepEqual(await texts(page, '#reports-table tbody td:nth-child(4)'), ['198.51.100.20']);
     await assertCleanPage(p, 'after upload');
     await p.go(`/upload?org=${sued.id}`);
+    await page.fill('input[name="server"]', '198.51.100.20');
     await page.setInputFiles('input[name="file"]', file);
     await submit(page, '#upload-form button[type="submit"]');
-    assert.match(page.url(), /notice=report-known/);
+    assert.match(page.url(), /notice=report-known/, 'the same report about the same server');
     await p.go(`/upload?org=${sued.id}`);
     await page.setInputFiles('input[name="file"]', { ...file, buffer: Buffer.from('{"schemaVersion":"1.0","findings":"no"}') });
     await submit(page, '#upload-form button[type="submit"]');

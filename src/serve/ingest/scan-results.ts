@@ -69,17 +69,17 @@ export async function ingestScanHosts(db: Kysely<Database>, orgId: string, hosts
   const errors: string[] = [];
   let skipped = 0;
   let outsideRanges = 0;
-  hosts.forEach((v, i) => {
+  for (const [i, v] of hosts.entries()) {
     const r = readHost(v, observedAt, orgId);
     if ('skip' in r) {
       skipped++;
       if (r.skip && errors.length < MAX_ERRORS) errors.push(`host ${i + 1}: ${r.skip}`);
-    } else if (!inside(r.host.address)) {
+    } else if (!(await inside(r.host.address))) {
       outsideRanges++;
     } else {
       rows.push(r.host);
     }
-  });
+  }
   const result = await recordObservations(db, rows, actor, now);
   if (outsideRanges > 0) {
     await audit(db, { actor, action: 'refuse', entity: 'organisation', entityId: orgId, detail: { why: 'scan results for addresses outside its ranges', hosts: outsideRanges } }, now);

@@ -10,7 +10,7 @@ import { type HostResult, scanTargets } from '../../exposure/scan/scanner.js';
 import { Scope } from '../../exposure/scan/scope.js';
 import { type Target, type TargetDefaults, expandTarget } from '../../exposure/scan/targets.js';
 import { ingestScanHosts } from '../ingest/scan-results.js';
-import { InvalidInput, rangesOf } from '../store/orgs.js';
+import { InvalidInput, organisationScope, rangesOf } from '../store/orgs.js';
 import type { JobContext, JobHandler, JobOutcome, RunningJob, ScanJobPayload } from './queue.js';
 
 export interface ScanSettings {
@@ -27,6 +27,8 @@ export const DEFAULT_SCAN_SETTINGS: ScanSettings = { concurrency: 8, rate: 10, t
 
 /** The largest range one target may name (a /16). */
 export const MAX_HOSTS_PER_TARGET = 65_536;
+/** Hosts one job scans at most: a job's targets are expanded in memory, and a queue is shared. */
+export const MAX_HOSTS_PER_JOB = 4096;
 const MAX_TARGETS = 1000;
 /** Refusals listed in a job's result; past this they are only counted. */
 const MAX_LISTED = 100;
@@ -99,32 +101,48 @@ interface Placed {
   refused: number;
 }
 
-/** Splits the targets into those inside the scope and refusals (a range's outside addresses as one). */
-function placeTargets(specs: readonly string[] | Target[], p: ScanJobPayload, scope: Scope): Placed {
+/**
+ * Splits the targets into those inside the scope and refusals (a range's outside addresses as one):
+ * each host:port once, at most MAX_HOSTS_PER_JOB of them. `owns` drops addresses inside the
+ * organisation's ranges that a more specific range gives to another organisation.
+ */
+async function placeTargets(specs: readonly string[] | Target[], p: ScanJobPayload, scope: Scope, owns: (address: string) => Promise<boolean>): Promise<Placed> {
   const placed: Placed = { inScope: [], refusals: [], refused: 0 };
+  const seen = new Set<string>();
   const refuse = (target: string, reason: string, count = 1): void => {
     placed.refused += count;
     if (placed.refusals.length < MAX_LISTED) placed.refusals.push({ target, reason });
   };
   for (const spec of specs) {
+    const given = typeof spec === 'string' ? spec : spec.given;
+    if (placed.inScope.length >= MAX_HOSTS_PER_JOB) {
+      refuse(given, `the job already holds ${MAX_HOSTS_PER_JOB} hosts, the most one job scans; queue another job for the rest`);
+      continue;
+    }
     let outside = 0;
+    let others = 0;
     let total = 0;
     try {
       const expanded: Iterable<Target> = typeof spec === 'string' ? expandTarget(spec, defaultsOf(p), MAX_HOSTS_PER_TARGET) : [spec];
       for (const t of expanded) {
+        if (placed.inScope.length >= MAX_HOSTS_PER_JOB) break;
+        const key = `${t.host}|${t.port}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
         total++;
         // Names are checked by scanTargets once resolved; addresses here, before anything is sent.
         if (isIP(t.host) !== 0 && !scope.allowsAddress(t.host)) outside++;
+        else if (isIP(t.host) !== 0 && !(await owns(t.host))) others++;
         else placed.inScope.push(t);
       }
     } catch (err) {
       if (!(err instanceof UsageError)) throw err;
-      refuse(typeof spec === 'string' ? spec : spec.given, err.message);
+      refuse(given, err.message);
       continue;
     }
-    const given = typeof spec === 'string' ? spec : spec.given;
     if (outside === 1 && total === 1) refuse(given, "outside the organisation's registered ranges; nothing was sent");
     else if (outside > 0) refuse(given, `${outside} of ${total} addresses are outside the organisation's registered ranges; nothing was sent to them`, outside);
+    if (others > 0) refuse(given, `${others} of ${total} addresses belong to another organisation's more specific range; nothing was sent to them`, others);
   }
   return placed;
 }
@@ -141,7 +159,7 @@ export function scanJobHandler(settings: Partial<ScanSettings> = {}): JobHandler
     const p = job.payload;
     const given = p.targets && p.targets.length > 0 ? p.targets : await knownServers(ctx, org.id, p);
     if (given.length === 0) return { status: 'failed', error: `organisation ${org.name} has no known servers yet: give the targets to scan` };
-    const placed = placeTargets(given, p, scope);
+    const placed = await placeTargets(given, p, scope, await organisationScope(ctx.db, org.id));
     const summary = (hosts: HostResult[], stats: { requests: number; durationMs: number }, recorded: ScanJobResult['recorded']): ScanJobResult => ({
       targets: placed.inScope.length + placed.refused,
       refused: placed.refused + hosts.filter((h) => h.verdict === 'refused').length,

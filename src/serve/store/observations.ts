@@ -79,7 +79,11 @@ function batches<T>(items: readonly T[], columns: number): T[][] {
   return out;
 }
 
-function prepare(r: ObservationInput, i: number): Prepared {
+/** A CVE id as MITRE writes them; anything else in an upload's CVE list is dropped. */
+const CVE_ID = /^CVE-\d{4}-\d{4,7}$/;
+const MAX_CVES = 100;
+
+function prepare(r: ObservationInput, i: number, nowMs: number): Prepared {
   const hex = ipToHex(r.address.trim());
   if (!hex) throw new InvalidInput(`observation ${i + 1}: "${r.address}" is not an IP address`);
   const t = Date.parse(r.observedAt);
@@ -87,9 +91,12 @@ function prepare(r: ObservationInput, i: number): Prepared {
   if (Number.isNaN(t) || !ZONED.test(r.observedAt.trim())) throw new InvalidInput(`observation ${i + 1}: "${r.observedAt}" is not an ISO-8601 time with a zone`);
   // One spelling per address and time, so that the same sighting always has the same key.
   const address = hexToIp(hex);
-  const observedAt = new Date(t).toISOString();
+  // A sighting from the future would stay "newest" forever and freeze the server's state (and
+  // stretch the exposure chart): a time later than the service's clock is taken as now.
+  const observedAt = new Date(Math.min(t, nowMs)).toISOString();
+  const cves = [...new Set(r.cves.map((c) => c.trim().toUpperCase()).filter((c) => CVE_ID.test(c)))].slice(0, MAX_CVES);
   const key = createHash('sha256').update(`${r.source}|${address}|${observedAt}|${r.tag}|${r.url ?? ''}`).digest('base64url');
-  return { ...r, address, observedAt, key, day: observedAt.slice(0, 10), org: null, holders: [] };
+  return { ...r, address, observedAt, cves, key, day: observedAt.slice(0, 10), org: null, holders: [] };
 }
 
 function newServer(r: Prepared): Server {
@@ -262,7 +269,7 @@ async function applyEvidence(db: Kysely<Database>, before: Map<string, Server>, 
 
 /** Stores observations; see the header for what follows from each. Throws InvalidInput for a bad address or time before writing anything. */
 export async function recordObservations(db: Kysely<Database>, rows: readonly ObservationInput[], actor: string, now = new Date()): Promise<RecordResult> {
-  const prepared = rows.map(prepare);
+  const prepared = rows.map((r, i) => prepare(r, i, now.getTime()));
   const ctx: Context = { actor, now, touched: new Set(), servers: new Set(), result: { inserted: 0, duplicates: 0, unmatched: 0, servers: 0, orgs: [] } };
   for (let i = 0; i < prepared.length; i += CHUNK) await atomically(db, (trx) => recordChunk(trx, prepared.slice(i, i + CHUNK), ctx));
   const orgs = [...ctx.touched].sort();

@@ -91,12 +91,20 @@ export async function rangesOf(db: Kysely<Database>, orgId: string): Promise<str
   return rows.map((r) => r.cidr);
 }
 
-/** A test of whether an address lies in the organisation's registered ranges (what it may report on). */
-export async function organisationScope(db: Kysely<Database>, orgId: string): Promise<(address: string) => boolean> {
-  const ranges = (await rangesOf(db, orgId)).flatMap((c) => cidrToRange(c) ?? []);
-  return (address) => {
+/**
+ * What an organisation may report on: addresses whose owner it is — its registered ranges, minus
+ * the more specific ranges of others nested inside them (a provider's /16 holds its customers'
+ * /24s, and the provider must not overwrite what is known about a customer's server).
+ */
+export async function organisationScope(db: Kysely<Database>, orgId: string): Promise<(address: string) => Promise<boolean>> {
+  const own = (await rangesOf(db, orgId)).flatMap((c) => cidrToRange(c) ?? []);
+  return async (address) => {
     const hex = ipToHex(address);
-    return hex !== undefined && ranges.some((r) => r.start <= hex && hex <= r.end);
+    if (hex === undefined || !own.some((r) => r.start <= hex && hex <= r.end)) return false;
+    // Ranges are CIDR blocks: of those holding the address, the one starting last is the most specific.
+    const owner = await db.selectFrom('org_ranges').select('org_id').where('start_hex', '<=', hex).where('end_hex', '>=', hex)
+      .orderBy('start_hex', 'desc').orderBy('end_hex', 'asc').limit(1).executeTakeFirst();
+    return owner?.org_id === orgId;
   };
 }
 

@@ -129,7 +129,8 @@ export async function setServerStatus(db: Kysely<Database>, serverId: string, st
 /** Vulnerable servers per day and CVE over the last `days` days (the exposure chart). */
 export async function exposureByDay(db: Kysely<Database>, days: number, now = new Date()) {
   const since = new Date(now.getTime() - days * 86_400_000).toISOString().slice(0, 10);
-  return db.selectFrom('exposure_counts').select(['day', 'cve', 'servers']).where('day', '>=', since).orderBy('day').orderBy('cve').execute();
+  const today = now.toISOString().slice(0, 10);
+  return db.selectFrom('exposure_counts').select(['day', 'cve', 'servers']).where('day', '>=', since).where('day', '<=', today).orderBy('day').orderBy('cve').execute();
 }
 
 /** Findings by rule over all organisations (the "findings by type" view), with the rule's most severe rating. */

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { sha256Hex } from '../auth/secrets.js';
+import { hexToIp, ipToHex } from '../ip.js';
 import type { Database } from '../db/schema.js';
 import { ingestScanHosts } from '../ingest/scan-results.js';
 import { recordObservations } from './observations.js';
@@ -41,9 +42,9 @@ export function canonicalSha(doc: unknown): string {
   return sha256Hex(JSON.stringify(doc));
 }
 
-export function reportIdentity(doc: object): string {
+export function reportIdentity(doc: object, server: string | undefined): string {
   const { generatedAt: _made, stats: _took, ...content } = doc as Record<string, unknown>;
-  return canonicalSha(content);
+  return canonicalSha(server === undefined ? content : { content, server });
 }
 
 /**
@@ -53,20 +54,24 @@ export function reportIdentity(doc: object): string {
  */
 export async function ingestReport(db: Kysely<Database>, orgId: string, doc: ReportDoc, opts: { server?: string | undefined; actor: string; now?: Date }): Promise<UploadResult> {
   const now = opts.now ?? new Date();
-  const sha = reportIdentity(doc);
+  const hex = opts.server === undefined ? undefined : ipToHex(opts.server.trim());
+  if (opts.server !== undefined && hex === undefined) throw new InvalidInput(`server "${opts.server.slice(0, 64)}" is not an IP address`);
+  // One spelling per address (::ffff:c000:20a is 192.0.2.10), as the servers table keeps it.
+  const server = hex === undefined ? undefined : hexToIp(hex);
+  const sha = reportIdentity(doc, server);
   const existing = await db.selectFrom('reports').select('id').where('org_id', '=', orgId).where('sha256', '=', sha).executeTakeFirst();
   if (existing) return { id: existing.id, created: false };
-  if (opts.server !== undefined && !(await organisationScope(db, orgId))(opts.server)) {
-    throw new InvalidInput(`server ${opts.server} is not in the organisation's registered address ranges`);
+  if (server !== undefined && !(await (await organisationScope(db, orgId))(server))) {
+    throw new InvalidInput(`server ${server} is not in the organisation's registered address ranges`);
   }
   const body = JSON.stringify(doc);
   const id = randomUUID();
   let serverId: string | null = null;
-  if (opts.server !== undefined) {
+  if (server !== undefined) {
     const compromised = doc.verdict.status === 'COMPROMISED';
     const vulnerable = doc.exposure?.verdict === 'vulnerable';
     await recordObservations(db, [{
-      address: opts.server,
+      address: server,
       observedAt: doc.generatedAt ?? now.toISOString(),
       source: 'hunt',
       tag: `exchange;hunt;${doc.verdict.status.toLowerCase().replace(/\s+/g, '-')}`,
@@ -78,12 +83,12 @@ export async function ingestReport(db: Kysely<Database>, orgId: string, doc: Rep
       cves: vulnerable ? (doc.exposure?.cves ?? []).map((c) => c.id) : [],
       orgId,
     }], opts.actor, now);
-    serverId = (await db.selectFrom('servers').select('id').where('address', '=', opts.server).executeTakeFirst())?.id ?? null;
+    serverId = (await db.selectFrom('servers').select('id').where('address', '=', server).executeTakeFirst())?.id ?? null;
   }
   const inserted = await db.transaction().execute(async (trx) => {
     const r = await trx.insertInto('reports').values({
       id, org_id: orgId, server_id: serverId, sha256: sha, size: Buffer.byteLength(body), schema_version: doc.schemaVersion,
-      host: opts.server ?? null, verdict: doc.verdict.status, summary: doc.verdict.summary, uploaded_at: now.toISOString(), body,
+      host: server ?? null, verdict: doc.verdict.status, summary: doc.verdict.summary, uploaded_at: now.toISOString(), body,
     }).onConflict((oc) => oc.columns(['org_id', 'sha256']).doNothing()).executeTakeFirst();
     if (Number(r.numInsertedOrUpdatedRows ?? 0) === 0) return false;
     const rows = doc.findings.map((f) => ({
@@ -91,7 +96,7 @@ export async function ingestReport(db: Kysely<Database>, orgId: string, doc: Rep
       cves: (f.cves ?? []).join(' '), first_seen: f.time ?? null, last_seen: f.lastSeen ?? f.time ?? null, count: f.count ?? 1, summary: f.summary ?? '',
     }));
     for (let i = 0; i < rows.length; i += 200) await trx.insertInto('findings').values(rows.slice(i, i + 200)).execute();
-    await audit(trx, { actor: opts.actor, action: 'upload', entity: 'report', entityId: id, detail: { org: orgId, verdict: doc.verdict.status, findings: rows.length, server: opts.server ?? null } }, now);
+    await audit(trx, { actor: opts.actor, action: 'upload', entity: 'report', entityId: id, detail: { org: orgId, verdict: doc.verdict.status, findings: rows.length, server: server ?? null } }, now);
     return true;
   });
   if (!inserted) {
