@@ -136,16 +136,32 @@ for (const kind of DATABASE_KINDS) {
       assert.equal((await call(`${s.url}/api/v1/reports`, { method: 'POST', body: demoReport() })).status, 401);
     });
 
-    test('staff sign-in: wrong password 401, then 429 after five failures; cookie is HttpOnly, Secure, SameSite=Strict', async () => {
-      const st = await s.staff('viewer', 'limited@cert.example');
-      assert.ok(st.cookie);
+    test('staff sign-in: wrong password 401, then 429 after five failures for the account, and after fifty from one address', async () => {
+      await s.staff('viewer', 'limited@cert.example');
       for (let i = 0; i < 5; i++) assert.equal((await call(`${s.url}/api/v1/session`, { method: 'POST', body: { email: 'limited@cert.example', password: `wrong${i}` } })).status, 401);
-      const blocked = await call(`${s.url}/api/v1/session`, { method: 'POST', body: { email: 'limited@cert.example', password: 'pw-viewer-x' } });
-      assert.equal(blocked.status, 429);
+      const blocked = await call(`${s.url}/api/v1/session`, { method: 'POST', body: { email: ' Limited@cert.example', password: 'pw-viewer-x' } });
+      assert.equal(blocked.status, 429, 'the account is limited whatever the spelling of its address');
       assert.ok(Number(blocked.headers.get('retry-after')) > 0);
-      await s.staff('analyst', 'fresh@cert.example');
+      const parallel = await Promise.all(Array.from({ length: 8 }, (_, i) => call(`${s.url}/api/v1/session`, { method: 'POST', body: { email: 'burst@cert.example', password: `guess${i}` } })));
+      assert.equal(parallel.filter((r) => r.status === 401).length, 5, 'guesses sent at once are counted before the password check');
+      assert.equal(parallel.filter((r) => r.status === 429).length, 3);
+      for (let i = 0; i < 40; i++) await call(`${s.url}/api/v1/session`, { method: 'POST', body: { email: `spray${i}@cert.example`, password: 'x' } });
+      const fresh = await s.staff('analyst', 'fresh@cert.example');
+      assert.ok(fresh);
       const other = await call(`${s.url}/api/v1/session`, { method: 'POST', headers: { 'x-forwarded-for': '10.9.9.9' }, body: { email: 'fresh@cert.example', password: 'pw-analyst-whatever' } });
-      assert.equal(other.status, 429, 'the client address is limited too (X-Forwarded-For is not trusted)');
+      assert.equal(other.status, 429, 'the client address is limited too (X-Forwarded-For is not trusted without --trust-proxy)');
+    });
+
+    test('sign-in from another site is refused (login CSRF)', async () => {
+      const r = await call(`${s.url}/api/v1/session`, { method: 'POST', headers: { origin: 'https://evil.example' }, body: { email: 'x@cert.example', password: 'y' } });
+      assert.equal(r.status, 403);
+    });
+
+    test('an anonymous upload is refused before its body is read', async () => {
+      const r = await call(`${s.url}/api/v1/imports/shadowserver`, { method: 'POST', headers: { 'content-type': 'text/csv' }, raw: 'x'.repeat(2 * 1024 * 1024) });
+      assert.equal(r.status, 401);
+      const big = await call(`${s.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, raw: JSON.stringify({ email: 'a@b.c', password: 'x'.repeat(2 * 1024 * 1024) }) });
+      assert.equal(big.status, 413, 'requests other than uploads are limited to 1 MiB');
     });
 
     test('session cookie flags and CSRF: a change without the token is 403, with it 201', async () => {

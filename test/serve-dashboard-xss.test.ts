@@ -101,6 +101,9 @@ describe('dashboard: hostile data stays text', () => {
     // Straight into the store: values no importer would let through, to test the pages' escaping alone.
     const hostile = { observedAt: new Date().toISOString(), source: 'scan' as const, tag: ALL, build: SHORT, product: SHORT, verdict: SHORT, hostname: ALL, url: PAYLOADS[4]!, vulnerable: true, compromised: true, cves: ['CVE-2021-26855', MARK] };
     await recordObservations(s.h.db, [{ ...hostile, address: '10.9.0.6' }, { ...hostile, address: '100.64.9.9' }], 'test');
+    // Ingest keeps only real CVE ids; a hostile one written to the chart's table directly (an older
+    // version, a restored backup) must still render as text.
+    await s.h.db.insertInto('exposure_counts').values({ day: new Date().toISOString().slice(0, 10), cve: MARK, servers: 1 }).execute();
     const staff = await s.staff('analyst');
     const template = await call(`${s.url}/api/v1/templates/notification`, { method: 'PUT', headers: session(staff), body: { subject: `Notice ${MARK} {{headline}}`, body: `${ALL}\n{{items}}` } });
     assert.equal(template.status, 200, template.text);

@@ -342,7 +342,7 @@ describe('dashboard in Chromium', () => {
       assert.equal(r.headers.get('content-security-policy'), CSP, p);
       assert.equal(r.headers.get('x-frame-options'), 'DENY', p);
       assert.equal(r.headers.get('x-content-type-options'), 'nosniff', p);
-      assert.equal(r.headers.get('referrer-policy'), 'no-referrer', p);
+      assert.equal(r.headers.get('referrer-policy'), 'same-origin', p);
       if (p === '/nowhere') continue;
       assert.equal(r.status, 200, p);
       assert.equal(r.headers.get('cache-control'), 'no-store', p);

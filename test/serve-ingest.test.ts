@@ -7,6 +7,7 @@ import { ingestScanHosts } from '../src/serve/ingest/scan-results.js';
 import { importShadowserver, parseShadowserverCsv } from '../src/serve/ingest/shadowserver.js';
 import { type ObservationInput, assignServer, listUnmatched, recordObservations } from '../src/serve/store/observations.js';
 import { loadAttribution } from '../src/serve/store/attribution.js';
+import { setServerStatus } from '../src/serve/store/queries.js';
 import { createOrganisation, rangesOf, refreshOrganisationSummaries, refreshOrganisationSummary } from '../src/serve/store/orgs.js';
 import { DATABASE_KINDS, createTestDatabase } from './serve-db.js';
 
@@ -146,6 +147,23 @@ for (const kind of DATABASE_KINDS) {
       assert.match(rows[0]!.note, /verified: neither vulnerable nor compromised in a scan observation/);
       assert.match(rows[1]!.note, /reopened: compromised/);
       assert.equal((await db.selectFrom('organisations').select('status').where('id', '=', o.id).executeTakeFirstOrThrow()).status, 'open');
+    });
+
+    test('what was told about a server is forgotten when evidence verifies it or an analyst does', async () => {
+      const ip = '192.0.2.72';
+      await recordObservations(db, [obs(ip, '2023-04-01T00:00:00Z', { compromised: true })], 'test');
+      const server = await db.selectFrom('servers').select(['id', 'org_id']).where('address', '=', ip).executeTakeFirstOrThrow();
+      const told = () => db.selectFrom('notified_news').select('news_key').where('org_id', '=', server.org_id!).where('news_key', 'like', `%${ip}%`).execute();
+      const tell = () => db.insertInto('notified_news').values([`compromised:${ip}`, `vulnerable:${ip}:CVE-2021-26855`].map((news_key) => ({ org_id: server.org_id!, news_key, notification_id: 'n1', at: '2023-04-02T00:00:00.000Z' }))).execute();
+      await tell();
+      await setServerStatus(db, server.id, 'patched', 'org', 'patched', new Date('2023-04-03T00:00:00Z'));
+      await recordObservations(db, [obs(ip, '2023-04-04T00:00:00Z', { vulnerable: false, cves: [], tag: 'exchange;hunt;nothing-found', source: 'hunt', verdict: 'patched' })], 'test');
+      assert.equal((await db.selectFrom('servers').select('status').where('id', '=', server.id).executeTakeFirstOrThrow()).status, 'verified');
+      assert.deepEqual(await told(), [], 'verified by evidence');
+      await tell();
+      await setServerStatus(db, server.id, 'open', 'analyst', 'again', new Date('2023-04-05T00:00:00Z'));
+      await setServerStatus(db, server.id, 'verified', 'analyst', 'checked', new Date('2023-04-06T00:00:00Z'));
+      assert.deepEqual(await told(), [], 'verified by an analyst');
     });
 
     test('a later version scan does not clear a web shell sighting; a hunt of the server does', async () => {

@@ -8,6 +8,7 @@ import { after, describe, test } from 'node:test';
 import type { Kysely } from 'kysely';
 import { SMTPServer } from 'smtp-server';
 import type { Database } from '../src/serve/db/schema.js';
+import { type NewsItem, forgetServerNews, narrowNews } from '../src/serve/notify/news.js';
 import { previewNotifications, recordBounce, sendNotifications, transportFromUrl } from '../src/serve/notify/send.js';
 import { fillTemplate, getTemplate, headerSafe, saveTemplate } from '../src/serve/notify/templates.js';
 import { InvalidInput, createOrganisation } from '../src/serve/store/orgs.js';
@@ -198,6 +199,18 @@ test('a subject keeps no line break and a filled value is not expanded again', (
   assert.equal(fillTemplate('{{recipient}} {{ sender }} {{other}}', values), '{{sender}} S {{other}}');
 });
 
+test('an item claimed in part keeps only the CVEs won; the rest count as told', () => {
+  const key = (c: string) => `vulnerable:192.0.2.1:${c}`;
+  const item: NewsItem = {
+    orgId: 'o', key: 'vulnerable:192.0.2.1', keys: [key('CVE-A'), key('CVE-C')], kind: 'vulnerable', serverId: 's', address: '192.0.2.1', hostname: null, port: null,
+    build: null, product: null, cves: ['CVE-A', 'CVE-C'], cvesTold: ['CVE-B'], firstSeen: null, lastSeen: null, status: 'open', url: null,
+  };
+  assert.equal(narrowNews(item, new Set([key('CVE-A'), key('CVE-C')])), item);
+  assert.equal(narrowNews(item, new Set()), undefined);
+  const part = narrowNews(item, new Set([key('CVE-C')]))!;
+  assert.deepEqual([part.keys, part.cves, part.cvesTold], [[key('CVE-C')], ['CVE-C'], ['CVE-A', 'CVE-B']]);
+});
+
 for (const kind of DATABASE_KINDS) {
   describe(`notifications on ${kind}`, async () => {
     const tdb = await createTestDatabase(kind);
@@ -232,7 +245,7 @@ for (const kind of DATABASE_KINDS) {
       assert.deepEqual(new Set(b.orgIds), new Set([town, water]));
       assert.deepEqual(b.attachments.map((a) => a.filename), ['exhunt-findings-2026-01-05.csv', `exhunt-report-town-of-example-${huntId.replace(/-/g, '').slice(0, 8)}.html`]);
       assert.ok(b.attachments.every((a) => a.size > 0));
-      assert.equal(b.news.length, 5);
+      assert.equal(b.news.length, 7, 'one key per CVE: the compromise, 3 CVEs and a report of the town; a CVE and a report of the water board');
       assert.equal(mta.inbox.length, 0);
       assert.equal((await db.selectFrom('notifications').select('id').execute()).length, 0);
       assert.deepEqual(await marked(town), []);
@@ -261,12 +274,14 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(rows.length, 6, 'header and one row per news item');
       const col = (name: string) => rows[0]!.indexOf(name);
       assert.deepEqual(rows.slice(1).map((x) => x[col('news')]).sort(), ['compromised', 'report', 'report', 'vulnerable', 'vulnerable']);
-      assert.ok(rows.some((x) => x[col('reference')] === 'vulnerable:203.0.113.40:CVE-2021-26855+CVE-2021-27065+CVE-2021-34473'));
+      assert.ok(rows.some((x) => x[col('reference')] === 'vulnerable:203.0.113.40:CVE-2021-26855 vulnerable:203.0.113.40:CVE-2021-27065 vulnerable:203.0.113.40:CVE-2021-34473'));
+      assert.ok(rows.some((x) => x[col('news')] === 'vulnerable' && x[col('cves')] === CVES_2016 && x[col('cves_told_before')] === ''));
       assert.ok(rows.some((x) => x[col('hostname')] === "'=cmd|' /C calc'!A0"), 'a formula is defused');
       const n = await db.selectFrom('notifications').selectAll().where('id', '=', r.sent[0]!.notificationId).executeTakeFirstOrThrow();
       assert.equal(n.status, 'sent');
       assert.equal(n.message_id, header(splitPart(got.raw), 'message-id'));
-      assert.equal((await marked(town)).length, 3);
+      assert.equal((await marked(town)).length, 5);
+      assert.deepEqual((await marked(town)).filter((k) => k.startsWith('vulnerable:')), CVES_2016.split(' ').map((c) => `vulnerable:203.0.113.40:${c}`));
       assert.deepEqual(await marked(water), [`report:${(await db.selectFrom('reports').select('id').where('org_id', '=', water).executeTakeFirstOrThrow()).id}`, 'vulnerable:198.51.100.7:CVE-2021-26855'].sort());
       const servers = await db.selectFrom('servers').select(['id', 'status']).where('id', 'in', [shellServer, waterServer]).execute();
       assert.ok(servers.every((s) => s.status === 'notified'));
@@ -284,10 +299,71 @@ for (const kind of DATABASE_KINDS) {
       const r = await send([town, water]);
       assert.equal(r.sent.length, 1);
       const m = readMail(mta.inbox.at(-1)!.raw);
-      assert.deepEqual(r.sent[0]!.news, [{ orgId: water, key: 'vulnerable:198.51.100.7:CVE-2021-26855+CVE-2022-41040' }]);
+      assert.deepEqual(r.sent[0]!.news, [{ orgId: water, key: 'vulnerable:198.51.100.7:CVE-2022-41040' }]);
       assert.match(m.subject, /1 vulnerable Exchange server \(Example Water Board\)/);
       assert.doesNotMatch(m.text, /Web shell|Town of Example/);
-      assert.equal(parseCsv(m.files.get('exhunt-findings-2026-01-05.csv')!.toString('utf8')).length, 2);
+      assert.match(m.text, /CVE-2022-41040/);
+      assert.doesNotMatch(m.text, /CVE-2021-26855/, 'the CVE told before is not told again');
+      const rows = parseCsv(m.files.get('exhunt-findings-2026-01-05.csv')!.toString('utf8'));
+      assert.equal(rows.length, 2);
+      assert.deepEqual([rows[1]![rows[0]!.indexOf('cves')], rows[1]![rows[0]!.indexOf('cves_told_before')]], ['CVE-2022-41040', 'CVE-2021-26855']);
+      assert.deepEqual(await marked(water), [`report:${(await db.selectFrom('reports').select('id').where('org_id', '=', water).executeTakeFirstOrThrow()).id}`,
+        'vulnerable:198.51.100.7:CVE-2021-26855', 'vulnerable:198.51.100.7:CVE-2022-41040'].sort());
+    });
+
+    test('vulnerability news is per CVE: a smaller or different CVE set tells only the CVEs not told yet', async () => {
+      const o = await org('Patchy Ltd', ['it@patchy.example']);
+      const s = await addServer(db, o, { address: '192.0.2.70', cves: 'CVE-2021-34473 CVE-2021-26855', vulnerable: 1 });
+      const r1 = await send([o]);
+      assert.deepEqual(r1.sent[0]!.news.map((n) => n.key), ['vulnerable:192.0.2.70:CVE-2021-26855', 'vulnerable:192.0.2.70:CVE-2021-34473']);
+      // A partial patch (or a source that knows fewer CVEs): nothing new.
+      await db.updateTable('servers').set({ cves: 'CVE-2021-26855' }).where('id', '=', s).execute();
+      assert.equal((await previewNotifications(db, { sender: SENDER, now: NOW, orgIds: [o] })).batches.length, 0);
+      const before = mta.inbox.length;
+      assert.equal((await send([o])).sent.length, 0);
+      assert.equal(mta.inbox.length, before);
+      // Another source sees one CVE told and one new: only the new one is news.
+      await db.updateTable('servers').set({ cves: 'CVE-2021-26855 CVE-2022-41082' }).where('id', '=', s).execute();
+      const r2 = await send([o]);
+      assert.equal(r2.sent.length, 1);
+      assert.deepEqual(r2.sent[0]!.news, [{ orgId: o, key: 'vulnerable:192.0.2.70:CVE-2022-41082' }]);
+      const m = readMail(mta.inbox.at(-1)!.raw);
+      assert.match(m.text, /VULNERABLE: 192\.0\.2\.70/);
+      assert.match(m.text, /CVE-2022-41082/);
+      assert.doesNotMatch(m.text, /CVE-2021-26855|CVE-2021-34473/);
+      assert.deepEqual(await marked(o), ['vulnerable:192.0.2.70:CVE-2021-26855', 'vulnerable:192.0.2.70:CVE-2021-34473', 'vulnerable:192.0.2.70:CVE-2022-41082']);
+      // Vulnerable with no CVE known (a Shadowserver tag alone) is told once, on the empty CVE.
+      const bare = await addServer(db, o, { address: '192.0.2.71', vulnerable: 1 });
+      assert.deepEqual((await send([o])).sent[0]!.news, [{ orgId: o, key: 'vulnerable:192.0.2.71:' }]);
+      assert.equal((await send([o])).sent.length, 0);
+      await db.updateTable('servers').set({ cves: 'CVE-2021-26855' }).where('id', '=', bare).execute();
+      assert.deepEqual((await send([o])).sent[0]!.news, [{ orgId: o, key: 'vulnerable:192.0.2.71:CVE-2021-26855' }], 'a CVE learnt later is news');
+    });
+
+    test('forgetServerNews: after a verified clean-up a new compromise is news again; claims in progress stay', async () => {
+      const o = await org('Reinfected Ltd', ['it@reinfected.example']);
+      // 2001:db8::1 is a prefix of 2001:db8::1:5's keys: forgetting the one must leave the other.
+      const s = await addServer(db, o, { address: '2001:db8::1', cves: 'CVE-2021-26855 CVE-2021-34473', vulnerable: 1, compromised: 1 });
+      await addServer(db, o, { address: '2001:db8::1:5', cves: 'CVE-2021-26855', vulnerable: 1 });
+      const hunt = await addReport(db, o, s, demoReport, 'COMPROMISED', 'An attack succeeded.');
+      assert.equal((await send([o])).sent.length, 1);
+      const all = ['compromised:2001:db8::1', `report:${hunt}`, 'vulnerable:2001:db8::1:5:CVE-2021-26855', 'vulnerable:2001:db8::1:CVE-2021-26855', 'vulnerable:2001:db8::1:CVE-2021-34473'].sort();
+      assert.deepEqual(await marked(o), all);
+      assert.equal((await send([o])).sent.length, 0, 'compromised again (still) is not news while remembered');
+      assert.equal(await forgetServerNews(db, o, '2001:db8::1'), 3);
+      assert.deepEqual(await marked(o), [`report:${hunt}`, 'vulnerable:2001:db8::1:5:CVE-2021-26855'], 'the report and the other server stay told');
+      assert.equal(await forgetServerNews(db, randomUUID(), '2001:db8::1:5'), 0, 'another organisation forgets nothing here');
+      // A send in progress holds a claim: forgetting leaves it.
+      await db.insertInto('notified_news').values({ org_id: o, news_key: 'compromised:2001:db8::1', notification_id: 'claim:other-run', at: NOW.toISOString() }).execute();
+      assert.equal(await forgetServerNews(db, o, '2001:db8::1'), 0);
+      assert.deepEqual((await db.selectFrom('notified_news').select('notification_id').where('org_id', '=', o).where('news_key', '=', 'compromised:2001:db8::1').executeTakeFirstOrThrow()).notification_id, 'claim:other-run');
+      await db.deleteFrom('notified_news').where('org_id', '=', o).where('notification_id', '=', 'claim:other-run').execute();
+      const r = await send([o]);
+      assert.equal(r.sent.length, 1);
+      assert.deepEqual(r.sent[0]!.news.map((n) => n.key).sort(), ['compromised:2001:db8::1', 'vulnerable:2001:db8::1:CVE-2021-26855', 'vulnerable:2001:db8::1:CVE-2021-34473']);
+      const m = readMail(mta.inbox.at(-1)!.raw);
+      assert.match(m.text, /BREAK-IN: signs of a web shell on 2001:db8::1 /);
+      assert.deepEqual(await marked(o), all);
     });
 
     test('two sends at once send each piece of news once', async () => {
@@ -346,6 +422,27 @@ for (const kind of DATABASE_KINDS) {
       assert.deepEqual(n, { status: 'bounced', error: '5.1.1 user unknown (DSN)' });
       assert.equal((await previewNotifications(db, { sender: SENDER, now: NOW, orgIds: [o] })).batches.length, 1);
       await assert.rejects(recordBounce(db, randomUUID(), 'x', 'a'), InvalidInput);
+    });
+
+    test('a late bounce to one of several recipients un-marks only news no delivered message carried', async () => {
+      // Shared answers for one organisation; the other also has its own address.
+      const a = await org('Shared Only Ltd', ['shared@multi.example']);
+      const b = await org('Two Addresses Ltd', ['shared@multi.example', 'own@multi.example']);
+      await addServer(db, a, { address: '192.0.2.80', cves: 'CVE-2021-26855', vulnerable: 1 });
+      await addServer(db, b, { address: '192.0.2.81', cves: 'CVE-2021-26855', vulnerable: 1 });
+      const r = await send([a, b]);
+      assert.deepEqual(r.sent.map((d) => d.recipient), ['own@multi.example', 'shared@multi.example']);
+      const [own, shared] = r.sent.map((d) => d.notificationId) as [string, string];
+      const owner = async (orgId: string) => (await db.selectFrom('notified_news').select('notification_id').where('org_id', '=', orgId).execute()).map((x) => x.notification_id);
+      assert.deepEqual([await owner(a), await owner(b)], [[shared], [own]]);
+      // The own address bounces: the shared address got the same news, so it stays told.
+      assert.deepEqual(await recordBounce(db, own, '5.1.1 user unknown', 'analyst@cert.example', NOW), { unmarked: 0 });
+      assert.deepEqual([await owner(a), await owner(b)], [[shared], [shared]]);
+      assert.equal((await previewNotifications(db, { sender: SENDER, now: NOW, orgIds: [a, b] })).batches.length, 0);
+      // Then the shared one bounces too: nothing of either was delivered any more.
+      assert.deepEqual(await recordBounce(db, shared, '5.1.1 user unknown', 'analyst@cert.example', NOW), { unmarked: 2 });
+      assert.deepEqual([await owner(a), await owner(b)], [[], []]);
+      assert.equal((await previewNotifications(db, { sender: SENDER, now: NOW, orgIds: [a, b] })).batches.length, 2);
     });
 
     test('an organisation name cannot add a header; contacts stand in for a missing abuse address', async () => {

@@ -23,15 +23,18 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
   const app = Fastify({
     logger: false,
-    bodyLimit: ctx.settings.maxUploadBytes,
-    trustProxy: false,
+    // Small by default; the upload and import routes set the upload limit themselves.
+    bodyLimit: 1024 * 1024,
+    // Behind a TLS proxy the client address (rate limit, audit, access log) is in X-Forwarded-For,
+    // trusted only from the proxy the operator names.
+    trustProxy: ctx.settings.trustProxy ? ctx.settings.trustProxy.split(',').map((a) => a.trim()).filter(Boolean) : false,
     // Only our own routes exist; anything else is a 404 without echoing the path.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: 1024 * 1024 });
-  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string', bodyLimit: ctx.settings.maxUploadBytes }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -61,6 +64,8 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
       const session = await findSession(ctx.h.db, sid, ctx.now());
       if (session) req.principal = { kind: 'staff', session, sessionId: sid };
     }
+    // Nobody reads an upload from someone who has not said who they are: refused before the body.
+    if (req.principal.kind === 'anonymous' && !SAFE_METHODS.has(req.method) && req.url.startsWith('/api/') && !req.url.startsWith('/api/v1/session')) throw new HttpError(401, 'sign in, or send Authorization: Bearer <organisation token>');
   });
   // A change made with the session cookie must carry the session's CSRF token; token-authenticated
   // requests carry no ambient credential and need none.
@@ -73,7 +78,9 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.header('Content-Security-Policy', CSP);
     reply.header('X-Content-Type-Options', 'nosniff');
-    reply.header('Referrer-Policy', 'no-referrer');
+    // same-origin, not no-referrer: with no-referrer a browser sends `Origin: null` on our own forms, and
+    // the sign-in form's cross-site check needs the real origin.
+    reply.header('Referrer-Policy', 'same-origin');
     reply.header('X-Frame-Options', 'DENY');
     reply.header('Cross-Origin-Opener-Policy', 'same-origin');
     reply.header('Cross-Origin-Resource-Policy', 'same-origin');

@@ -12,6 +12,8 @@ export interface ServeSettings {
   sender: string;
   /** Mark the session cookie Secure (browsers accept Secure cookies from http://localhost too). */
   secureCookies: boolean;
+  /** The proxy in front, comma-separated addresses or CIDR ranges: its X-Forwarded-For is then believed. */
+  trustProxy?: string | undefined;
   /** One line per request answered (the service's access log); none when not given. */
   accessLog?: ((line: string) => void) | undefined;
 }

@@ -31,6 +31,8 @@ Options:
       --max-upload SIZE largest accepted upload (default 32M)
       --smtp URL        smtp://user:pass@host:587 or smtps://… for notifications (or EXHUNT_SMTP_URL)
       --sender ADDR     From: address of notifications (default cert@localhost, or EXHUNT_SENDER)
+      --trust-proxy ADDR  the TLS proxy in front (address or CIDR, comma-separated): client
+                        addresses are then read from its X-Forwarded-For (rate limit, audit, log)
   -q, --quiet           no access log (one line per request on standard error)
   -h, --help            this help
 
@@ -49,6 +51,7 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
     'max-upload': { type: 'string' },
     smtp: { type: 'string' },
     sender: { type: 'string' },
+    'trust-proxy': { type: 'string' },
     quiet: { type: 'boolean', short: 'q', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   });
@@ -67,6 +70,7 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
     smtpUrl: o.smtp ?? io.env['EXHUNT_SMTP_URL'],
     sender: o.sender ?? io.env['EXHUNT_SENDER'] ?? 'cert@localhost',
     secureCookies: true,
+    trustProxy: o['trust-proxy'],
     accessLog: o.quiet ? undefined : (line) => void io.stderr.write(`${terminalSafe(line)}\n`),
   }).catch((err: unknown) => {
     throw new UsageError(`serve: ${err instanceof Error ? err.message : String(err)}`);

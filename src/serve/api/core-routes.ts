@@ -3,9 +3,9 @@ import { Type } from '@sinclair/typebox';
 import { sql } from 'kysely';
 import { TOOL_VERSION } from '../../core/version.js';
 import { oneTimePassword } from '../auth/secrets.js';
-import { SESSION_COOKIE, SESSION_HOURS, checkLogin, createSession, createUser, endSession, setPassword } from '../auth/sessions.js';
+import { attemptLogin, fromThisSite } from '../auth/login.js';
+import { SESSION_COOKIE, SESSION_HOURS, createSession, createUser, endSession, setPassword } from '../auth/sessions.js';
 import type { ServiceContext } from '../context.js';
-import { audit } from '../store/audit.js';
 import { checkEmail } from '../store/orgs.js';
 import { actorOf, requireStaff } from './access.js';
 import { HttpError } from './errors.js';
@@ -39,19 +39,14 @@ export function registerCoreRoutes(api: Api, ctx: ServiceContext): void {
       response: { 200: SessionAnswer, 401: ErrorBody, 429: ErrorBody },
     },
   }, async (req, reply) => {
-    const { email, password } = req.body;
-    const wait = ctx.limiter.retryAfter(req.ip, email);
-    if (wait > 0) {
-      reply.header('Retry-After', String(wait));
-      throw new HttpError(429, `too many failed sign-ins; try again in ${wait} s`);
+    if (!fromThisSite(req)) throw new HttpError(403, 'sign-in from another site is refused');
+    const outcome = await attemptLogin(ctx.h.db, ctx.limiter, req.ip, req.body.email, req.body.password, ctx.now());
+    if (outcome.kind === 'limited') {
+      reply.header('Retry-After', String(outcome.retryAfter));
+      throw new HttpError(429, `too many failed sign-ins; try again in ${outcome.retryAfter} s`);
     }
-    const user = await checkLogin(ctx.h.db, email, password);
-    if (!user) {
-      ctx.limiter.fail(req.ip, email);
-      await audit(ctx.h.db, { actor: email.slice(0, 254), action: 'login-failed', entity: 'user', entityId: email.slice(0, 254), detail: { ip: req.ip } }, ctx.now());
-      throw new HttpError(401, 'wrong e-mail address or password');
-    }
-    ctx.limiter.succeed(req.ip, email);
+    if (outcome.kind === 'wrong') throw new HttpError(401, 'wrong e-mail address or password');
+    const user = outcome.user;
     const { id, session } = await createSession(ctx.h.db, user, ctx.now());
     reply.setCookie(SESSION_COOKIE, id, sessionCookieOptions(ctx));
     return { email: user.email, role: user.role, csrf: session.csrf, expiresAt: session.expiresAt };

@@ -7,7 +7,7 @@ import { actorOf, requireOrgAccess } from './access.js';
 import { HttpError, notFound } from './errors.js';
 import { type Api, ErrorBody, IdParams } from './schemas.js';
 
-const JobOut = Type.Object({ id: Type.String(), kind: Type.String(), orgId: Type.Union([Type.String(), Type.Null()]), status: Type.String(), attempts: Type.Integer(), completions: Type.Integer(), worker: Type.Union([Type.String(), Type.Null()]), error: Type.Union([Type.String(), Type.Null()]), createdAt: Type.String(), startedAt: Type.Union([Type.String(), Type.Null()]), finishedAt: Type.Union([Type.String(), Type.Null()]), result: Type.Unknown() }, { additionalProperties: true });
+const JobOut = Type.Object({ id: Type.String(), kind: Type.String(), orgId: Type.Union([Type.String(), Type.Null()]), status: Type.String(), attempts: Type.Integer(), completions: Type.Integer(), worker: Type.Union([Type.String(), Type.Null()]), error: Type.Union([Type.String(), Type.Null()]), createdAt: Type.String(), startedAt: Type.Union([Type.String(), Type.Null()]), finishedAt: Type.Union([Type.String(), Type.Null()]), result: Type.Unknown() });
 
 export function registerJobRoutes(api: Api, ctx: ServiceContext): void {
   const queue = (): NonNullable<ServiceContext['queue']> => {

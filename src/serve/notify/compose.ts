@@ -22,6 +22,7 @@ export interface Batch {
   subject: string;
   text: string;
   attachments: Attachment[];
+  /** The notified_news keys the message tells (a vulnerable server gives one per new CVE). */
   news: NewsRef[];
   /** The servers the news is about: they move from 'open' to 'notified' once the message is sent. */
   serverIds: string[];
@@ -84,13 +85,16 @@ function slug(name: string): string {
   return name.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40).replace(/-+$/, '') || 'organisation';
 }
 
-const CSV_COLUMNS = ['organisation', 'news', 'address', 'hostname', 'port', 'product', 'build', 'cves', 'first_seen', 'last_seen', 'status', 'web_shell_url', 'report_id', 'verdict', 'summary', 'reference'];
+// For a vulnerable server, cves holds the CVEs this message tells and cves_told_before those it
+// still has that an earlier message told. reference holds the item's keys, separated by spaces.
+const CSV_COLUMNS = ['organisation', 'news', 'address', 'hostname', 'port', 'product', 'build', 'cves', 'cves_told_before', 'first_seen', 'last_seen', 'status', 'web_shell_url', 'report_id', 'verdict', 'summary', 'reference'];
 
 function findingsCsv(items: readonly NewsItem[], orgName: ReadonlyMap<string, string>): string {
   const rows = [CSV_COLUMNS.join(',')];
   for (const n of items) {
     const cells = [orgName.get(n.orgId), n.kind, n.address ?? undefined, n.hostname ?? undefined, n.port ?? undefined, n.product ?? undefined, n.build ?? undefined,
-      n.cves.join(' '), n.firstSeen ?? undefined, n.lastSeen ?? undefined, n.status ?? undefined, n.url ?? undefined, n.report?.id, n.report?.verdict, n.report?.summary, n.key];
+      n.cves.join(' '), n.cvesTold.join(' '), n.firstSeen ?? undefined, n.lastSeen ?? undefined, n.status ?? undefined, n.url ?? undefined, n.report?.id, n.report?.verdict, n.report?.summary,
+      n.keys.join(' ')];
     rows.push(cells.map((c) => csvCell(c)).join(','));
   }
   return `${rows.join('\r\n')}\r\n`;
@@ -167,7 +171,7 @@ export async function composeFromNews(db: Kysely<Database>, news: readonly NewsI
     const { subject, text } = renderMessage(template, values);
     batches.push({
       recipient, orgIds: covered.map((o) => o.id), subject, text, attachments,
-      news: items.map((n) => ({ orgId: n.orgId, key: n.key })),
+      news: items.flatMap((n) => n.keys.map((key) => ({ orgId: n.orgId, key }))),
       serverIds: [...new Set(items.flatMap((n) => (n.serverId ? [n.serverId] : [])))],
     });
   }

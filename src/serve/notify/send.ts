@@ -1,7 +1,8 @@
 // Sending notifications over SMTP, each outcome recorded: 'sent' marks the news as told and moves
 // the servers it is about from 'open' to 'notified'; 'bounced' (the server refused the recipient for
 // good) and 'failed' (anything else: connection refused, a 4xx) leave the news untold, so the next
-// send tries again. A bounce that arrives later as a DSN is recorded with recordBounce.
+// send tries again. A bounce that arrives later as a DSN is recorded with recordBounce. News is
+// claimed and marked per key, so a vulnerable server's item holds one key per CVE not told yet.
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import nodemailer, { type Transporter } from 'nodemailer';
@@ -9,7 +10,7 @@ import type { Database } from '../db/schema.js';
 import { audit } from '../store/audit.js';
 import { InvalidInput, refreshOrganisationSummary } from '../store/orgs.js';
 import { type Batch, type ComposeOptions, type NoContact, composeBatches, composeFromNews } from './compose.js';
-import { type NewsItem, type NewsRef, chunks, newsFor } from './news.js';
+import { type NewsItem, type NewsRef, chunks, narrowNews, newsFor } from './news.js';
 
 export interface PreviewBatch extends Omit<Batch, 'attachments'> {
   attachments: { filename: string; size: number }[];
@@ -53,6 +54,8 @@ const CLAIM = 'claim:';
 const STALE_CLAIM_MS = 24 * 3600_000;
 const ref = (n: NewsRef): string => `${n.orgId}\n${n.key}`;
 
+const refsOf = (news: readonly NewsItem[]): NewsRef[] => news.flatMap((n) => n.keys.map((key) => ({ orgId: n.orgId, key })));
+
 function byOrg(news: readonly NewsRef[]): Map<string, string[]> {
   const m = new Map<string, string[]>();
   for (const n of news) m.set(n.orgId, [...(m.get(n.orgId) ?? []), n.key]);
@@ -60,23 +63,24 @@ function byOrg(news: readonly NewsRef[]): Map<string, string[]> {
 }
 
 /**
- * Claims the news for this run before anything is sent. The primary key (org_id, news_key) makes
- * the claim exclusive: an insert that meets an existing row does nothing and is not returned, so of
- * two runs at the same time (two workers, a double click) each piece of news goes to exactly one;
- * on PostgreSQL the second insert waits for the first transaction and then sees its rows. The
- * transaction makes the claim all-or-nothing. After sending, a claim becomes the notification's
- * mark (sent) or is deleted (not sent), so a failure is retried by the next send.
+ * Claims the news for this run before anything is sent, key by key. The primary key (org_id,
+ * news_key) makes the claim exclusive: an insert that meets an existing row does nothing and is not
+ * returned, so of two runs at the same time (two workers, a double click) each key goes to exactly
+ * one; on PostgreSQL the second insert waits for the first transaction and then sees its rows. The
+ * transaction makes the claim all-or-nothing. An item keeps the keys this run won (a vulnerable
+ * server only the CVEs it won) and is dropped when it won none. After sending, a claim becomes the
+ * notification's mark (sent) or is deleted (not sent), so a failure is retried by the next send.
  */
 async function claimNews(db: Kysely<Database>, news: readonly NewsItem[], marker: string, at: string): Promise<NewsItem[]> {
   const won = new Set<string>();
   await db.transaction().execute(async (trx) => {
-    for (const part of chunks(news, 200)) {
+    for (const part of chunks(refsOf(news), 200)) {
       const rows = await trx.insertInto('notified_news').values(part.map((n) => ({ org_id: n.orgId, news_key: n.key, notification_id: marker, at })))
         .onConflict((oc) => oc.columns(['org_id', 'news_key']).doNothing()).returning(['org_id', 'news_key']).execute();
       for (const r of rows) won.add(ref({ orgId: r.org_id, key: r.news_key }));
     }
   });
-  return news.filter((n) => won.has(ref(n)));
+  return news.flatMap((n) => narrowNews(n, new Set(n.keys.filter((key) => won.has(ref({ orgId: n.orgId, key }))))) ?? []);
 }
 
 async function releaseClaims(db: Kysely<Database>, news: readonly NewsRef[], marker: string): Promise<void> {
@@ -185,27 +189,70 @@ export async function sendNotifications(db: Kysely<Database>, transport: Transpo
       result[o.status].push(d);
     }
   } finally {
-    await releaseClaims(db, claimed.filter((n) => !delivered.has(ref(n))), run.marker);
+    await releaseClaims(db, refsOf(claimed).filter((n) => !delivered.has(ref(n))), run.marker);
   }
   await audit(db, {
     actor: opts.actor, action: 'send', entity: 'notification-batch', entityId: batchId,
     detail: {
       sent: result.sent.length, failed: result.failed.length, bounced: result.bounced.length, noContact: result.noContact.map((n) => n.orgId),
-      news: news.length, claimedElsewhere: news.length - claimed.length, staleClaimsReleased: released,
+      news: refsOf(news).length, claimedElsewhere: refsOf(news).length - refsOf(claimed).length, staleClaimsReleased: released,
     },
   }, now);
   return result;
 }
 
-/** A bounce that arrived later (a DSN): the message is marked bounced and its news untold, to be sent again. */
+function newsRefs(json: string): NewsRef[] {
+  try {
+    const v: unknown = JSON.parse(json);
+    if (!Array.isArray(v)) return [];
+    return v.filter((n): n is NewsRef => typeof n === 'object' && n !== null && typeof (n as NewsRef).orgId === 'string' && typeof (n as NewsRef).key === 'string');
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * A bounce that arrived later (a DSN): the message is marked bounced and its news untold, to be sent
+ * again. News that another delivered message of the same send also carried (an organisation with
+ * several abuse addresses, an address shared by organisations) stays told: its mark moves to that
+ * message. unmarked counts the keys un-marked.
+ */
 export async function recordBounce(db: Kysely<Database>, notificationId: string, reason: string, actor: string, now = new Date()): Promise<{ unmarked: number }> {
   return db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom('notifications').select(['id', 'recipient', 'status']).where('id', '=', notificationId).executeTakeFirst();
+    const row = await trx.selectFrom('notifications').select(['id', 'batch_id', 'recipient', 'status']).where('id', '=', notificationId).executeTakeFirst();
     if (!row) throw new InvalidInput(`there is no notification ${notificationId}`);
     await trx.updateTable('notifications').set({ status: 'bounced', error: reason.slice(0, 2000) }).where('id', '=', notificationId).execute();
-    const r = await trx.deleteFrom('notified_news').where('notification_id', '=', notificationId).executeTakeFirst();
-    const unmarked = Number(r.numDeletedRows);
-    await audit(trx, { actor, action: 'bounce', entity: 'notification', entityId: notificationId, detail: { recipient: row.recipient, was: row.status, reason: reason.slice(0, 500), unmarked } }, now);
+    const marks = await trx.selectFrom('notified_news').select(['org_id', 'news_key']).where('notification_id', '=', notificationId).execute();
+    // The first other delivered message of the same send that carried each key.
+    const carrier = new Map<string, string>();
+    if (marks.length > 0) {
+      const others = await trx.selectFrom('notifications').select(['id', 'news']).where('batch_id', '=', row.batch_id).where('status', '=', 'sent').where('id', '!=', notificationId)
+        .orderBy('created_at').orderBy('id').execute();
+      for (const o of others) for (const n of newsRefs(o.news)) if (!carrier.has(ref(n))) carrier.set(ref(n), o.id);
+    }
+    const untold: NewsRef[] = [];
+    let kept = 0;
+    for (const m of marks) {
+      const n = { orgId: m.org_id, key: m.news_key };
+      const other = carrier.get(ref(n));
+      if (other === undefined) {
+        untold.push(n);
+        continue;
+      }
+      await trx.updateTable('notified_news').set({ notification_id: other }).where('org_id', '=', n.orgId).where('news_key', '=', n.key).where('notification_id', '=', notificationId).execute();
+      kept++;
+    }
+    let unmarked = 0;
+    for (const [orgId, keys] of byOrg(untold)) {
+      for (const part of chunks(keys)) {
+        const r = await trx.deleteFrom('notified_news').where('notification_id', '=', notificationId).where('org_id', '=', orgId).where('news_key', 'in', part).executeTakeFirst();
+        unmarked += Number(r.numDeletedRows);
+      }
+    }
+    await audit(trx, {
+      actor, action: 'bounce', entity: 'notification', entityId: notificationId,
+      detail: { recipient: row.recipient, was: row.status, reason: reason.slice(0, 500), unmarked, keptByOtherRecipients: kept },
+    }, now);
     return { unmarked };
   });
 }

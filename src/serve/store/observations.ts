@@ -8,6 +8,7 @@ import { atomically } from '../db/connect.js';
 import { type Database, type RemediationStatus, type ServerTable } from '../db/schema.js';
 import { hexToIp, ipToHex } from '../ip.js';
 import { audit } from './audit.js';
+import { forgetServerNews } from '../notify/news.js';
 import { type Attribution, loadAttribution } from './attribution.js';
 import { InvalidInput, refreshOrganisationSummaries } from './orgs.js';
 
@@ -259,6 +260,9 @@ async function applyEvidence(db: Kysely<Database>, before: Map<string, Server>, 
     if (!to) continue;
     const done = await db.updateTable('servers').set({ status: to }).where('id', '=', s.id).where('status', '=', s.status).executeTakeFirst();
     if (Number(done.numUpdatedRows) === 0) continue;
+    // Fixed, or broken again: what the organisation was told about this server is history, and a
+    // new problem is news again.
+    await forgetServerNews(db, after.get(s.address)!.org_id!, s.address);
     const what = bad ? `reopened: ${evidence.compromised ? 'compromised (web shell)' : `vulnerable (${evidence.cves.join(', ') || evidence.verdict || 'no CVE named'})`}` : 'verified: neither vulnerable nor compromised';
     await db.insertInto('remediation_history').values({
       org_id: after.get(s.address)!.org_id!, server_id: s.id, from_status: s.status, to_status: to, at: evidence.observedAt, actor: 'system',

@@ -1,6 +1,7 @@
 // The reads behind the API and the dashboard. Every list is paged; every filter is a bound value.
 import { type Kysely, sql } from 'kysely';
 import { type Database, REMEDIATION, type RemediationStatus } from '../db/schema.js';
+import { forgetServerNews } from '../notify/news.js';
 import { audit } from './audit.js';
 import { refreshOrganisationSummary } from './orgs.js';
 
@@ -116,10 +117,12 @@ export async function historyOf(db: Kysely<Database>, orgId: string, p: PageOpts
 export async function setServerStatus(db: Kysely<Database>, serverId: string, status: RemediationStatus, actor: string, note: string, now = new Date()): Promise<void> {
   if (!REMEDIATION.includes(status)) throw new Error(`unknown status ${status}`);
   await db.transaction().execute(async (trx) => {
-    const s = await trx.selectFrom('servers').select(['org_id', 'status']).where('id', '=', serverId).executeTakeFirstOrThrow();
+    const s = await trx.selectFrom('servers').select(['org_id', 'status', 'address']).where('id', '=', serverId).executeTakeFirstOrThrow();
     if (s.status === status || s.org_id === null) return;
     // Verified is the CERT's word that the server is clean; it ends the compromise flag a scan cannot clear.
     await trx.updateTable('servers').set(status === 'verified' ? { status, compromised: 0 } : { status }).where('id', '=', serverId).execute();
+    // Verified clean: a later compromise or CVE of this server is news again.
+    if (status === 'verified') await forgetServerNews(trx, s.org_id, s.address);
     await trx.insertInto('remediation_history').values({ org_id: s.org_id, server_id: serverId, from_status: s.status, to_status: status, at: now.toISOString(), actor, note }).execute();
     await audit(trx, { actor, action: 'set-status', entity: 'server', entityId: serverId, detail: { from: s.status, to: status, note } }, now);
     await refreshOrganisationSummary(trx, s.org_id, now);

@@ -41,7 +41,7 @@ export function page(o: PageOptions, body: string): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <title>${esc(o.title)} · exhunt serve</title>
 <link rel="stylesheet" href="${esc(css)}">
 <script src="${esc(js)}" defer></script>

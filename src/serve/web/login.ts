@@ -3,9 +3,9 @@
 // to a path on this site, never to another host (an open redirect would lend phishing our name).
 import type { FastifyInstance } from 'fastify';
 import { sessionCookieOptions } from '../api/core-routes.js';
-import { SESSION_COOKIE, checkLogin, createSession, endSession } from '../auth/sessions.js';
+import { attemptLogin, fromThisSite } from '../auth/login.js';
+import { SESSION_COOKIE, createSession, endSession } from '../auth/sessions.js';
 import type { ServiceContext } from '../context.js';
-import { audit } from '../store/audit.js';
 import { type Query, esc, noticeFor, param, sendPage } from './html.js';
 import { page } from './layout.js';
 
@@ -39,18 +39,14 @@ export function registerLoginPages(app: FastifyInstance, ctx: ServiceContext): v
     const email = param(form, 'email', 254) ?? '';
     const password = typeof form['password'] === 'string' ? form['password'].slice(0, 1000) : '';
     const next = localPath(param(form, 'next', 500));
-    const wait = ctx.limiter.retryAfter(req.ip, email);
-    if (wait > 0) {
-      reply.header('Retry-After', String(wait));
-      return sendPage(reply, loginPage(next, `Too many failed sign-ins; try again in ${wait} seconds.`, email), 429);
+    if (!fromThisSite(req)) return sendPage(reply, loginPage(next, 'Sign-in from another site is refused.', ''), 403);
+    const outcome = await attemptLogin(ctx.h.db, ctx.limiter, req.ip, email, password, ctx.now());
+    if (outcome.kind === 'limited') {
+      reply.header('Retry-After', String(outcome.retryAfter));
+      return sendPage(reply, loginPage(next, `Too many failed sign-ins; try again in ${outcome.retryAfter} seconds.`, email), 429);
     }
-    const user = await checkLogin(ctx.h.db, email, password);
-    if (!user) {
-      ctx.limiter.fail(req.ip, email);
-      await audit(ctx.h.db, { actor: email, action: 'login-failed', entity: 'user', entityId: email, detail: { ip: req.ip } }, ctx.now());
-      return sendPage(reply, loginPage(next, 'Wrong e-mail address or password.', email), 401);
-    }
-    ctx.limiter.succeed(req.ip, email);
+    if (outcome.kind === 'wrong') return sendPage(reply, loginPage(next, 'Wrong e-mail address or password.', email), 401);
+    const user = outcome.user;
     const { id } = await createSession(ctx.h.db, user, ctx.now());
     reply.setCookie(SESSION_COOKIE, id, sessionCookieOptions(ctx));
     return reply.redirect(next, 303);
