@@ -44,7 +44,9 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 const counts = scaled(scale);
 const loadBefore = load();
-const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
+// The last whole day, so that every generated sighting lies in the past: the service takes a time
+// later than its clock as now.
+const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate()) - 86_400_000;
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'exhunt-bench-serve-'));
 const h = await openDatabase({ dataDir });
 const demo = JSON.parse(readFileSync(path.join(repo, 'test', 'testdata', 'demo-report.json'), 'utf8'));
