@@ -2,10 +2,9 @@
 // answers for (abuse addresses first; an organisation without one falls back to its contacts), with
 // the evidence attached: the news as CSV and, for each hunt report, the self-contained HTML report.
 import type { Kysely } from 'kysely';
-import type { Report } from '../../core/types.js';
-import { correlate } from '../../correlate/intrusions.js';
 import { csvCell } from '../../report/sanitize.js';
 import { renderHtml } from '../../report/writers/html.js';
+import { asReport } from '../store/report-doc.js';
 import type { Database } from '../db/schema.js';
 import { type NewsItem, type NewsRef, chunks, newsFor } from './news.js';
 import { getTemplate, messageValues, renderMessage } from './templates.js';
@@ -108,9 +107,8 @@ function findingsCsv(items: readonly NewsItem[], orgName: ReadonlyMap<string, st
  */
 function reportHtml(body: string): string | undefined {
   try {
-    const report = JSON.parse(body) as Report;
-    report.intrusions ??= correlate(report.findings, [], report.coverage).intrusions;
-    return renderHtml(report);
+    const report = asReport(body);
+    return typeof report === 'string' ? undefined : renderHtml(report);
   } catch {
     return undefined;
   }
