@@ -42,6 +42,9 @@ export async function openDatabase(s: DbSettings): Promise<DbHandle> {
   let handle: DbHandle;
   if (s.databaseUrl && /^postgres(ql)?:\/\//i.test(s.databaseUrl)) {
     const pool = new pg.Pool({ connectionString: s.databaseUrl, max: s.poolSize ?? 10 });
+    // An idle connection the server closes (a restart, a terminated backend) is an 'error' event on
+    // the pool; unheard, Node would end the process. The pool opens a new connection when needed.
+    pool.on('error', (err) => process.stderr.write(`exhunt: database connection lost: ${err.message}\n`));
     // COUNT(*) and SUM come back as bigint strings; our counts fit in a JS number.
     pg.types.setTypeParser(20, (v) => Number(v));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
